@@ -1,0 +1,151 @@
+"""The ``pinecone-conformance`` command.
+
+Subcommands, each implemented in the module that owns the job:
+
+- ``spec check [VERSION|PATH]``   validate the document itself (``spec.lint``)
+- ``run``                         run the suite against a server (``conformance.runner``)
+- ``mock``                        serve the reference mock on loopback (``mockserver.serve``)
+- ``report compare OLD NEW``      compare two runs (``reports.compare``)
+
+Bad input never ends in a traceback: every expected failure is a :class:`UsageError` or a
+:class:`spec.loader.SpecError`, printed as one line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from spec.loader import CONTRACT_VERSION, SpecError
+
+PROG = "pinecone-conformance"
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user (flag, URL, key, file). The message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line instead of a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Conformance suite for the Pinecone Control Plane API.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {_own_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    # spec check
+    spec_parser = commands.add_parser("spec", help="check OpenAPI documents")
+    spec_commands = spec_parser.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    check = spec_commands.add_parser("check", help="validate a document's examples, links and prose rules")
+    check.add_argument("document", nargs="?", default=CONTRACT_VERSION, help="bundled version (e.g. 2026-04) or path")
+    check.add_argument("--format", choices=["table", "json"], default="table")
+    check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+
+    # run
+    run = commands.add_parser("run", help="run the conformance suite against a server")
+    add_run_arguments(run)
+
+    # mock
+    mock = commands.add_parser("mock", help="serve the reference mock server on 127.0.0.1")
+    mock.add_argument("--port", type=int, default=8080)
+    mock.add_argument("--api-key", default=None, help="the key clients must send (default: $PINECONE_API_KEY or 'test-key')")
+    mock.add_argument("--deviation", action="append", default=[], metavar="NAME", help="switch on a seeded deviation")
+    mock.add_argument("--list-deviations", action="store_true", help="list the seeded deviations and exit")
+    mock.add_argument("--lifecycle-delay", type=float, default=None, metavar="SECONDS",
+                      help="how long resources take to become ready (default: instant)")
+
+    # report compare
+    report = commands.add_parser("report", help="work with run reports")
+    report_commands = report.add_subparsers(dest="report_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    compare = report_commands.add_parser("compare", help="new / fixed / still failing between two runs")
+    compare.add_argument("old", help="findings.json (or its directory) of the earlier run")
+    compare.add_argument("new", help="findings.json (or its directory) of the later run")
+    compare.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    return parser
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``run``; the pytest plugin offers the same ones."""
+    parser.add_argument("--base-url", default=None, help="server to test (default: the embedded mock, in process)")
+    parser.add_argument("--api-key", default=None, help="API key (default: $PINECONE_API_KEY)")
+    parser.add_argument("--spec", default=CONTRACT_VERSION, help="bundled version or path of the contract")
+    parser.add_argument("--seed", type=int, default=None, help="seed for a reproducible run (default: random, printed)")
+    parser.add_argument("--max-examples", type=int, default=None, help="generated cases per operation and mode")
+    parser.add_argument("--output", "-o", default="conformance-report", help="directory for findings and reports")
+    parser.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")
+    parser.add_argument("--operation", action="append", default=[], metavar="OPERATION_ID",
+                        help="only these operations (repeatable)")
+    parser.add_argument("--check", action="append", default=[], metavar="NAME", help="only these checks (repeatable)")
+    parser.add_argument("--deviation", action="append", default=[], metavar="NAME",
+                        help="switch on a seeded deviation of the embedded mock")
+    parser.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                        help="deadline for eventual effects (ready, deleted); default 120 on a real server")
+    parser.add_argument("--budget", type=int, default=None, metavar="REQUESTS", help="stop after this many requests")
+    parser.add_argument("--fail-on-warning", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--selftest", action="store_true",
+                        help="run the kill matrix: every seeded deviation of the mock must be caught")
+    parser.add_argument("--run-id", default=None, help="name prefix for created resources (default: random)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress display")
+
+
+def _own_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pinecone-conformance")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(parser, args)
+    except (UsageError, SpecError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "spec" and args.spec_command == "check":
+        from spec.lint import main_check
+
+        return main_check(args)
+    if args.command == "run":
+        if args.api_key is None:
+            args.api_key = os.environ.get("PINECONE_API_KEY")
+        if args.selftest:
+            from conformance.selftest import main_selftest
+
+            return main_selftest(args)
+        from conformance.runner import main_run
+
+        return main_run(args)
+    if args.command == "mock":
+        from mockserver.serve import main_mock
+
+        return main_mock(args)
+    if args.command == "report" and args.report_command == "compare":
+        from reports.compare import main_compare
+
+        return main_compare(args)
+    parser.print_help()
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""What a run records besides its findings: target, seed, versions, what was exercised.
+
+The runner fills a :class:`RunRecord` and saves it as ``run.json`` beside the findings
+store; the report generator reads both. Coverage lives here (requests and statuses observed
+per operation, links followed, which checks ran on which operation), so the reports can show
+what was tested, not only what failed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+RUN_RECORD_FILE = "run.json"
+FINDINGS_DIR = "findings"
+
+
+@dataclass
+class RunRecord:
+    spec_version: str = ""
+    spec_sha256: str = ""
+    spec_source: str = ""
+    target: str = ""
+    """The base URL tested, or ``embedded-mock`` (with deviations, if any, in ``options``)."""
+    seed: int | None = None
+    run_id: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    tool_versions: dict[str, str] = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    operations: list[str] = field(default_factory=list)
+    """Every operationId of the contract, in document order."""
+    documented_statuses: dict[str, list[str]] = field(default_factory=dict)
+    """operationId -> the status codes the document lists for it."""
+    observed_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
+    """operationId -> status code -> how many responses had it."""
+    checks_run: dict[str, list[str]] = field(default_factory=dict)
+    """operationId -> names of the checks that ran on its responses."""
+    links: dict[str, int] = field(default_factory=dict)
+    """``source_op -> target_op (link name)`` -> times followed (0 = defined, never followed)."""
+    requests_total: int = 0
+    throttled: int = 0
+    exit_code: int | None = None
+    errors: list[str] = field(default_factory=list)
+    """Setup problems that are not findings (e.g. cleanup that failed)."""
+
+    def requests_per_operation(self) -> dict[str, int]:
+        return {op: sum(by_status.values()) for op, by_status in self.observed_statuses.items()}
+
+    def save(self, directory: str | Path) -> Path:
+        path = Path(directory) / RUN_RECORD_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path) -> RunRecord:
+        data = json.loads((Path(directory) / RUN_RECORD_FILE).read_text(encoding="utf-8"))
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})

@@ -1,0 +1,1 @@
+"""An in-memory reference implementation of the Pinecone control plane (API 2026-04)."""

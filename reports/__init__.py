@@ -1,0 +1,1 @@
+"""Turns a run's findings into JSON, JUnit XML, Markdown and HTML, and compares runs."""

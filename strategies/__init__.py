@@ -1,0 +1,1 @@
+"""Hypothesis strategies that know the Pinecone control-plane domain."""
