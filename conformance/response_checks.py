@@ -1,0 +1,221 @@
+"""Semantic checks of one response that no schema can express.
+
+Each check is a plain function ``(exchange) -> list[Problem]`` over one request/response
+pair. The same functions run on every response of the Schemathesis run (wrapped as custom
+checks) and on every response of the scenario checks, so a rule is written once.
+
+The rules come from the document's prose and the research notes (rule ids R-* in
+``shared/research/pinecone-behavior.md``). Rules the research marks as inferred are warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from conformance.validation import Problem
+from strategies import domain
+
+#: operationId -> which model its success body is.
+INDEX_MODEL_OPERATIONS = {"create_index", "create_index_for_model", "describe_index", "configure_index"}
+PAGINATED_OPERATIONS = {"list_index_backups", "list_project_backups", "list_restore_jobs"}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response, as the checks see them."""
+
+    operation_id: str
+    method: str
+    path: str
+    status: int
+    body: object
+    """The parsed JSON response body, or None."""
+    path_parameters: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    request_body: object = None
+    response_pointer: str = ""
+
+
+Check = Callable[[Exchange], list[Problem]]
+
+
+def _problem(exchange: Exchange, check: str, message: str, *, severity: str = "error", kind: str = "semantic") -> Problem:
+    return Problem(check, kind, severity, message, exchange.response_pointer)
+
+
+def error_body_consistency(exchange: Exchange) -> list[Problem]:
+    """R-ERR-01/02: an error body's ``status`` equals the HTTP status and ``error.code`` fits it."""
+    if exchange.status < 400 or exchange.status == 429:
+        return []
+    body = exchange.body
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return [_problem(exchange, "error_body", "error response has no {\"error\": {...}} object", kind="error-body")]
+    problems = []
+    if body.get("status") != exchange.status:
+        problems.append(_problem(
+            exchange, "error_body",
+            f"error body says status {body.get('status')!r} but the HTTP status is {exchange.status}",
+            kind="error-body",
+        ))
+    expected = domain.ERROR_CODE_FOR_STATUS.get(exchange.status)
+    code = body["error"].get("code")
+    if expected and code != expected:
+        problems.append(_problem(
+            exchange, "error_code", f"HTTP {exchange.status} carries error.code {code!r}, expected {expected!r}",
+            kind="error-body",
+        ))
+    return problems
+
+
+def _index_models(exchange: Exchange) -> list[dict]:
+    if not 200 <= exchange.status < 300 or not isinstance(exchange.body, dict):
+        return []
+    if exchange.operation_id in INDEX_MODEL_OPERATIONS:
+        return [exchange.body]
+    if exchange.operation_id == "list_indexes":
+        return [item for item in exchange.body.get("indexes") or [] if isinstance(item, dict)]
+    return []
+
+
+def index_model_consistency(exchange: Exchange) -> list[Problem]:
+    """Rules every IndexModel obeys: ready matches state, dense/sparse, pods = replicas x shards."""
+    problems = []
+    for model in _index_models(exchange):
+        name = model.get("name")
+        status = model.get("status") if isinstance(model.get("status"), dict) else {}
+        state, ready = status.get("state"), status.get("ready")
+        if state in domain.READY_STATES and ready is False:
+            problems.append(_problem(exchange, "index_ready_state", f"index {name}: state {state} but ready is false"))
+        if state in domain.NOT_READY_STATES and ready is True:
+            problems.append(_problem(exchange, "index_ready_state", f"index {name}: state {state} but ready is true"))
+        vector_type = model.get("vector_type", "dense")
+        if vector_type == "sparse":
+            if model.get("dimension") is not None:
+                problems.append(_problem(exchange, "index_vector_type", f"sparse index {name} reports a dimension"))
+            if model.get("metric") not in (None, "dotproduct"):
+                problems.append(_problem(
+                    exchange, "index_vector_type", f"sparse index {name} reports metric {model.get('metric')!r}",
+                ))
+        elif vector_type == "dense" and model.get("dimension") is None:
+            problems.append(_problem(exchange, "index_vector_type", f"dense index {name} reports no dimension"))
+        spec = model.get("spec") if isinstance(model.get("spec"), dict) else {}
+        pod = spec.get("pod")
+        if isinstance(pod, dict) and all(isinstance(pod.get(k), int) for k in ("pods", "replicas", "shards")):
+            if pod["pods"] != pod["replicas"] * pod["shards"]:
+                problems.append(_problem(
+                    exchange, "pod_arithmetic",
+                    f"index {name}: pods {pod['pods']} != replicas {pod['replicas']} x shards {pod['shards']}",
+                ))
+        host = model.get("host")
+        if isinstance(host, str) and isinstance(name, str) and name not in host:
+            problems.append(_problem(
+                exchange, "index_host", f"index {name}: host {host!r} does not contain the index name", severity="warning",
+            ))
+    return problems
+
+
+_IDENTITY_FIELDS = {
+    "describe_index": ("index_name", "name"),
+    "configure_index": ("index_name", "name"),
+    "describe_collection": ("collection_name", "name"),
+    "describe_backup": ("backup_id", "backup_id"),
+    "describe_restore_job": ("job_id", "restore_job_id"),
+}
+
+
+def describes_what_was_asked(exchange: Exchange) -> list[Problem]:
+    """A describe answers about the resource named in the path, not another one."""
+    if exchange.operation_id not in _IDENTITY_FIELDS or not 200 <= exchange.status < 300:
+        return []
+    parameter, field_name = _IDENTITY_FIELDS[exchange.operation_id]
+    asked = exchange.path_parameters.get(parameter)
+    if not isinstance(exchange.body, dict) or asked is None:
+        return []
+    got = exchange.body.get(field_name)
+    if got is not None and str(got) != str(asked):
+        return [_problem(exchange, "describe_identity", f"asked for {parameter}={asked!r}, the response describes {got!r}")]
+    return []
+
+
+def create_echoes_request(exchange: Exchange) -> list[Problem]:
+    """R-IDX-*: what create answers matches what was asked (name, dimension, metric, ...)."""
+    if exchange.operation_id not in ("create_index", "create_collection", "create_index_for_model") \
+            or not 200 <= exchange.status < 300:
+        return []
+    asked, got = exchange.request_body, exchange.body
+    if not isinstance(asked, dict) or not isinstance(got, dict):
+        return []
+    problems = []
+    fields_to_echo = ["name"]
+    if exchange.operation_id == "create_index":
+        fields_to_echo += ["dimension", "metric", "vector_type", "deletion_protection"]
+    for name in fields_to_echo:
+        if asked.get(name) is not None and name in got and got[name] != asked[name]:
+            problems.append(_problem(
+                exchange, "create_echo", f"created with {name}={asked[name]!r} but the response says {got[name]!r}",
+            ))
+    if exchange.operation_id == "create_index" and isinstance(asked.get("tags"), dict) and asked["tags"]:
+        if got.get("tags") != asked["tags"]:
+            problems.append(_problem(
+                exchange, "create_echo", f"created with tags {asked['tags']!r} but the response says {got.get('tags')!r}",
+            ))
+    return problems
+
+
+def pagination_limit(exchange: Exchange) -> list[Problem]:
+    """R-BAK-05: a page never holds more than ``limit`` items."""
+    if exchange.operation_id not in PAGINATED_OPERATIONS or exchange.status != 200:
+        return []
+    limit = exchange.query.get("limit")
+    data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
+    try:
+        limit = int(limit) if limit is not None else None
+    except (TypeError, ValueError):
+        return []
+    if limit is not None and 1 <= limit <= 100 and isinstance(data, list) and len(data) > limit:
+        return [_problem(exchange, "pagination_limit", f"limit={limit} but the page holds {len(data)} items")]
+    return []
+
+
+def restore_job_consistency(exchange: Exchange) -> list[Problem]:
+    """R-RST-06: a Completed job has ``completed_at`` and ``percent_complete`` 100."""
+    if exchange.status != 200:
+        return []
+    if exchange.operation_id == "describe_restore_job":
+        jobs = [exchange.body]
+    elif exchange.operation_id == "list_restore_jobs" and isinstance(exchange.body, dict):
+        jobs = exchange.body.get("data") or []
+    else:
+        return []
+    problems = []
+    for job in jobs:
+        if isinstance(job, dict) and job.get("status") == "Completed":
+            if job.get("percent_complete") not in (None, 100, 100.0):
+                problems.append(_problem(
+                    exchange, "restore_job_progress",
+                    f"restore job {job.get('restore_job_id')} is Completed at {job.get('percent_complete')}%",
+                ))
+            if not job.get("completed_at"):
+                problems.append(_problem(
+                    exchange, "restore_job_progress",
+                    f"restore job {job.get('restore_job_id')} is Completed without completed_at", severity="warning",
+                ))
+    return problems
+
+
+ALL_CHECKS: tuple[Check, ...] = (
+    error_body_consistency,
+    index_model_consistency,
+    describes_what_was_asked,
+    create_echoes_request,
+    pagination_limit,
+    restore_job_consistency,
+)
+
+
+def check_exchange(exchange: Exchange) -> list[Problem]:
+    problems: list[Problem] = []
+    for check in ALL_CHECKS:
+        problems.extend(check(exchange))
+    return problems

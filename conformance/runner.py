@@ -1,0 +1,180 @@
+"""``pinecone-conformance run``: check the setup, run the pytest suite, write the reports.
+
+The suite itself is ``conformance/test_conformance.py`` driven by pytest (optionally with
+pytest-xdist workers). This module only turns command-line options into pytest options,
+refuses a broken setup with one clear line (exit 2), merges what the workers wrote into a
+:class:`~conformance.run_record.RunRecord`, hands findings and record to ``reports``, and
+decides the exit code: 1 when an error finding exists (or a warning, with
+``--fail-on-warning``), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from conformance.findings import FindingStore
+from conformance.run_record import FINDINGS_DIR, RunRecord
+from spec.loader import SpecError, load, operations
+
+SUITE_MODULE = Path(__file__).parent / "test_conformance.py"
+
+
+def preflight(base_url: str, api_key: str | None, api_version: str) -> None:
+    """Fail early, in one line, on an unreachable server or a refused key."""
+    import httpx
+
+    if not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must start with http:// or https:// (got {base_url!r})")
+    if not api_key:
+        raise UsageError("an API key is needed for --base-url: pass --api-key or set PINECONE_API_KEY")
+    try:
+        response = httpx.get(base_url.rstrip("/") + "/indexes", timeout=15.0,
+                             headers={"Api-Key": api_key, "X-Pinecone-Api-Version": api_version})
+    except httpx.HTTPError as error:
+        raise UsageError(f"cannot reach {base_url}: {type(error).__name__}: {str(error) or 'no answer'}") from None
+    if response.status_code == 401:
+        raise UsageError(f"{base_url} refused the API key (401 on list_indexes); check --api-key")
+
+
+def check_deviations(names: list[str]) -> None:
+    if not names:
+        return
+    from mockserver.deviations import CATALOG
+
+    unknown = [name for name in names if name not in CATALOG]
+    if unknown:
+        raise UsageError(f"unknown deviation {unknown[0]!r} (see: pinecone-conformance mock --list-deviations)")
+
+
+def pytest_arguments(args: argparse.Namespace, seed: int, output: Path) -> list[str]:
+    arguments = [str(SUITE_MODULE), "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
+                 "--pcc-seed", str(seed), "--pcc-output", str(output), "--spec", str(args.spec),
+                 "-W", "ignore::DeprecationWarning"]
+    if args.base_url:
+        arguments += ["--base-url", args.base_url]
+    if args.api_key:
+        arguments += ["--api-key", args.api_key]
+    for option, values in (("--pcc-operation", args.operation), ("--pcc-check", args.check),
+                           ("--deviation", args.deviation), ("--pcc-phase", getattr(args, "phase", []) or [])):
+        for value in values:
+            arguments += [option, value]
+    for option, value in (("--max-examples", args.max_examples), ("--wait", args.wait),
+                          ("--budget", args.budget), ("--run-id", args.run_id)):
+        if value is not None:
+            arguments += [option, str(value)]
+    if args.workers:
+        arguments += ["-n", str(args.workers)]
+    return arguments
+
+
+def build_record(args: argparse.Namespace, document, output: Path, seed: int, started: str) -> RunRecord:
+    from conformance.plugin import run_id_for
+
+    record = RunRecord(
+        spec_version=document.version,
+        spec_sha256=document.sha256,
+        spec_source=str(document.path),
+        target=args.base_url or "embedded-mock",
+        seed=seed,
+        run_id=args.run_id or run_id_for(seed),
+        started_at=started,
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        tool_versions=_versions(),
+        options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
+                 "max_examples": args.max_examples, "workers": args.workers, "wait": args.wait, "budget": args.budget},
+    )
+    ops = operations(document.raw)
+    record.operations = list(ops)
+    record.documented_statuses = {op_id: sorted(map(str, op.definition.get("responses", {}))) for op_id, op in ops.items()}
+    for stats_file in sorted(output.glob("stats-*.json")):
+        stats = json.loads(stats_file.read_text(encoding="utf-8"))
+        record.requests_total += stats.get("requests_total", 0)
+        record.throttled += stats.get("throttled", 0)
+        for op, counts in stats.get("observed_statuses", {}).items():
+            merged = record.observed_statuses.setdefault(op, {})
+            for status, count in counts.items():
+                merged[status] = merged.get(status, 0) + count
+        for op, checks in stats.get("checks_run", {}).items():
+            record.checks_run[op] = sorted(set(record.checks_run.get(op, [])) | set(checks))
+        record.errors += stats.get("errors", [])
+    from spec.loader import links, with_links_overlay, without_dangling_links
+
+    for link in links(without_dangling_links(with_links_overlay(document.raw))):
+        target_op = link.definition.get("operationId")
+        followed = record.observed_statuses.get(target_op, {})
+        record.links[f"{link.source.operation_id} -> {target_op} ({link.name})"] = int(bool(followed))
+    return record
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": sys.version.split()[0]}
+    for package in ("pinecone-conformance", "schemathesis", "hypothesis", "openapi-core", "pytest", "httpx"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def exit_code(findings, fail_on_warning: bool) -> int:
+    severities = {finding.severity for finding in findings}
+    if "error" in severities or (fail_on_warning and "warning" in severities):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def main_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    try:
+        document = load(args.spec)
+    except SpecError:
+        raise
+    check_deviations(args.deviation)
+    if args.deviation and args.base_url:
+        raise UsageError("--deviation switches on deviations of the embedded mock; it cannot be used with --base-url")
+    if args.base_url:
+        preflight(args.base_url, args.api_key, document.version)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    output = Path(args.output)
+    shutil.rmtree(output / FINDINGS_DIR, ignore_errors=True)
+    for stale in output.glob("stats-*.json"):
+        stale.unlink()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    target = args.base_url or "the embedded mock" + (f" (deviations: {', '.join(args.deviation)})" if args.deviation else "")
+    print(f"pinecone-conformance: testing {target} against {document.title} {document.version}, seed {seed}",
+          file=sys.stderr)
+    status = pytest.main(pytest_arguments(args, seed, output))
+    if status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        print(f"pinecone-conformance: error: the suite did not complete (pytest exit {int(status)})", file=sys.stderr)
+        return EXIT_USAGE
+    findings = FindingStore(output / FINDINGS_DIR).all()
+    record = build_record(args, document, output, seed, started)
+    record.exit_code = exit_code(findings, args.fail_on_warning)
+    record.save(output)
+    written = _write_reports(output, findings, record, args.api_key)
+    counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "note")}
+    print(f"pinecone-conformance: {len(findings)} findings ({counts['error']} errors, {counts['warning']} warnings, "
+          f"{counts['note']} notes) from {record.requests_total} requests; seed {seed}; reports in {output}"
+          + (f" ({', '.join(sorted(written))})" if written else ""), file=sys.stderr)
+    return record.exit_code
+
+
+def _write_reports(output: Path, findings, record, api_key: str | None) -> dict:
+    try:
+        from reports import write_reports
+    except ImportError:
+        return {}
+    from conformance.plugin import EMBEDDED_API_KEY
+
+    secrets = tuple(s for s in (api_key, EMBEDDED_API_KEY) if s)
+    return write_reports(output, findings, record, secrets=secrets)

@@ -1,0 +1,331 @@
+"""A run's shared state, the target, and the HTTP client the scenario checks use.
+
+Every response the suite receives, from Schemathesis or from a scenario, passes through
+:meth:`RunState.observe`: it is counted (coverage), validated by openapi-core and the
+semantic response checks, and each problem becomes a finding in the run's store. The
+client honours 429 and ``Retry-After``, keeps to the request budget, and remembers every
+resource it created so the run can delete them, even when interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from urllib.parse import quote
+
+import httpx
+
+from conformance.findings import Finding, FindingStore, excerpt
+from conformance.redaction import curl_command, redact
+from conformance.response_checks import Exchange, check_exchange
+from conformance.validation import ResponseValidator, parse_json
+from spec.loader import operations
+
+EMBEDDED_BASE_URL = "http://embedded-mock"
+MAX_RETRY_AFTER = 30.0
+MAX_THROTTLE_RETRIES = 5
+
+
+class BudgetExhausted(Exception):
+    """The run's request budget is used up."""
+
+
+@dataclass
+class Target:
+    """The server under test: a base URL, or an ASGI app called in process."""
+
+    base_url: str
+    api_key: str | None
+    app: object | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.app is not None
+
+    def http_client(self) -> httpx.Client:
+        if self.app is not None:
+            from starlette.testclient import TestClient
+
+            return TestClient(self.app, base_url=self.base_url, raise_server_exceptions=False)
+        return httpx.Client(base_url=self.base_url, timeout=60.0)
+
+
+@dataclass
+class RunState:
+    target: Target
+    raw: dict
+    store: FindingStore
+    seed: int
+    prefix: str
+    api_version: str = "2026-04"
+    max_examples: int = 10
+    wait: float = 5.0
+    poll_interval: float = 0.0
+    budget: int | None = None
+    selected_checks: frozenset[str] = frozenset()
+    requests_total: int = 0
+    throttled: int = 0
+    observed_statuses: dict = field(default_factory=lambda: defaultdict(Counter))
+    checks_run: dict = field(default_factory=lambda: defaultdict(set))
+    created: dict = field(default_factory=lambda: defaultdict(set))
+    errors: list = field(default_factory=list)
+    recorded_errors: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.validator = ResponseValidator(self.raw)
+        self.operations = operations(self.raw)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(secret for secret in (self.target.api_key,) if secret)
+
+    @property
+    def budget_exhausted(self) -> bool:
+        return self.budget is not None and self.requests_total >= self.budget
+
+    def note_error(self, message: str) -> None:
+        with self._lock:
+            self.errors.append(redact(message, self.secrets))
+
+    def wants(self, check: str) -> bool:
+        return not self.selected_checks or check in self.selected_checks
+
+    def record(self, finding: Finding) -> None:
+        if not self.wants(finding.check):
+            return
+        self.store.add(finding)
+        if finding.severity == "error":
+            with self._lock:
+                self.recorded_errors.append(finding)
+
+    def store_errors(self) -> list[Finding]:
+        """Error findings this process recorded so far, in order."""
+        return list(self.recorded_errors)
+
+    def ran(self, operation_id: str | None, check: str) -> None:
+        if operation_id and self.wants(check):
+            with self._lock:
+                self.checks_run[operation_id].add(check)
+
+    def observe(
+        self,
+        operation_id: str,
+        *,
+        method: str,
+        path: str,
+        query: str = "",
+        path_parameters: Mapping | None = None,
+        query_parameters: Mapping | None = None,
+        request_headers: Mapping[str, str] | None = None,
+        request_body: object = None,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        via: str,
+        invalid_request: bool = False,
+    ) -> Exchange:
+        """Count, validate and check one response; record each problem as a finding."""
+        with self._lock:
+            self.requests_total += 1
+            self.observed_statuses[operation_id][str(status)] += 1
+        parsed = parse_json(body) if body else None
+        exchange = Exchange(
+            operation_id=operation_id,
+            method=method.upper(),
+            path=path,
+            status=status,
+            body=parsed,
+            path_parameters=dict(path_parameters or {}),
+            query=dict(query_parameters or {}),
+            request_body=request_body,
+            response_pointer=self.validator.schema_pointer(operation_id, status),
+        )
+        self._remember_created(exchange)
+        if status == 429:
+            with self._lock:
+                self.throttled += 1
+            return exchange
+        problems = self.validator.validate(
+            operation_id, path=path, query=query, status=status, headers=headers, body=body
+        ) + check_exchange(exchange)
+        problems = [self._document_gap(problem, operation_id, status, bool(query) or invalid_request)
+                    for problem in problems]
+        for check in ("openapi_core_conformance", "allowed_values", "undocumented_property", "error_body"):
+            self.ran(operation_id, check)
+        url = self.target.base_url.rstrip("/") + path + (f"?{query}" if query else "")
+        request_line = redact(curl_command(method, url, dict(request_headers or {}), request_body), self.secrets)
+        for problem in problems:
+            self.ran(operation_id, problem.check)
+            self.record(Finding(
+                kind=problem.kind,
+                check=problem.check,
+                severity=problem.severity,
+                message=redact(problem.message, self.secrets),
+                operation=operation_id,
+                location=problem.location,
+                request=request_line,
+                status=status,
+                response=redact(excerpt(body) or "", self.secrets) or None,
+                seed=self.seed,
+                details={"via": via},
+            ))
+        return exchange
+
+    def _document_gap(self, problem, operation_id: str, status: int, invalid_request: bool):
+        """A 400 for an invalid request (bad query parameters, a bogus version header) on an
+        operation that documents no 400 is the right answer the document forgot to list (its
+        ``limit`` has bounds but no error response): a warning about the document, not an
+        error of the server."""
+        documented = self.operations[operation_id].definition.get("responses", {})
+        if problem.kind == "status-code" and status == 400 and "400" not in documented and invalid_request:
+            return replace(problem, check="undocumented_error_status", severity="warning",
+                           message=problem.message + " (rejecting invalid query parameters is right; "
+                           "the document lists no 400 for this operation)")
+        return problem
+
+    def _remember_created(self, exchange: Exchange) -> None:
+        """Track what a 2xx create made, whatever sent it, for the cleanup."""
+        if not 200 <= exchange.status < 300:
+            return
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        asked = exchange.request_body if isinstance(exchange.request_body, dict) else {}
+        kind, key = {
+            "create_index": ("index", body.get("name") or asked.get("name")),
+            "create_index_for_model": ("index", body.get("name") or asked.get("name")),
+            "create_index_from_backup_operation": ("index", asked.get("name")),
+            "create_collection": ("collection", body.get("name") or asked.get("name")),
+            "create_backup": ("backup", body.get("backup_id")),
+        }.get(exchange.operation_id, (None, None))
+        if kind and isinstance(key, str):
+            with self._lock:
+                self.created[kind].add(key)
+
+
+@dataclass
+class Reply:
+    """A response as the scenarios see it."""
+
+    operation_id: str
+    status: int
+    headers: Mapping[str, str]
+    body: object
+    text: str
+    request: str
+
+    def field(self, *path: str, default=None):
+        node = self.body
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return default
+            node = node[key]
+        return node
+
+
+_KEEP = object()
+
+
+class ApiClient:
+    """Calls operations by operationId; every reply goes through :meth:`RunState.observe`."""
+
+    def __init__(self, state: RunState, http: httpx.Client):
+        self.state = state
+        self.http = http
+
+    def call(
+        self,
+        operation_id: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, object] | None = None,
+        body: object = None,
+        raw_body: bytes | None = None,
+        api_key: object = _KEEP,
+        version: object = _KEEP,
+        headers: Mapping[str, str] | None = None,
+        invalid: bool = False,
+    ) -> Reply:
+        if self.state.budget_exhausted:
+            raise BudgetExhausted(f"request budget of {self.state.budget} used up")
+        operation = self.state.operations[operation_id]
+        url_path = operation.path
+        for name, value in (path or {}).items():
+            url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
+        request_headers = {}
+        key = self.state.target.api_key if api_key is _KEEP else api_key
+        if key is not None:
+            request_headers["Api-Key"] = str(key)
+        api_version = self.state.api_version if version is _KEEP else version
+        if api_version is not None:
+            request_headers["X-Pinecone-Api-Version"] = str(api_version)
+        content = raw_body
+        if body is not None and raw_body is None:
+            content = json.dumps(body).encode()
+        if content is not None:
+            request_headers["Content-Type"] = "application/json"
+        request_headers.update(headers or {})
+        params = {k: v for k, v in (query or {}).items() if v is not None}
+        response = self._send(operation.method.upper(), url_path, params, request_headers, content)
+        query_string = response.request.url.query.decode() if response.request is not None else ""
+        exchange = self.state.observe(
+            operation_id,
+            method=operation.method,
+            path=url_path,
+            query=query_string,
+            path_parameters=path,
+            query_parameters=params,
+            request_headers=request_headers,
+            request_body=body if body is not None else (raw_body.decode("utf-8", "replace") if raw_body else None),
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=response.content,
+            via="scenario",
+            invalid_request=invalid,
+        )
+        url = self.state.target.base_url.rstrip("/") + url_path + (f"?{query_string}" if query_string else "")
+        return Reply(
+            operation_id=operation_id,
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=exchange.body,
+            text=response.text,
+            request=redact(curl_command(operation.method, url, request_headers, exchange.request_body), self.state.secrets),
+        )
+
+    def _send(self, method: str, url_path: str, params: dict, headers: dict, content: bytes | None) -> httpx.Response:
+        """Send, backing off on 429 as ``Retry-After`` asks (capped), a bounded number of times."""
+        for attempt in range(MAX_THROTTLE_RETRIES + 1):
+            response = self.http.request(method, url_path, params=params, headers=headers, content=content)
+            if response.status_code != 429 or attempt == MAX_THROTTLE_RETRIES:
+                return response
+            with self.state._lock:
+                self.state.throttled += 1
+            time.sleep(_retry_after(response.headers.get("retry-after"), attempt))
+        return response
+
+
+def _retry_after(value: str | None, attempt: int) -> float:
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER) if value else min(2.0 ** attempt, MAX_RETRY_AFTER)
+    except ValueError:
+        return min(2.0 ** attempt, MAX_RETRY_AFTER)
+
+
+def eventually(probe: Callable[[], object], done: Callable[[object], bool], *, wait: float, interval: float) -> tuple[bool, object]:
+    """Call ``probe`` until ``done(result)`` or ``wait`` seconds pass; (reached, last result).
+
+    Real servers apply creates and deletes asynchronously, so effects are polled for with a
+    bounded, configurable deadline instead of expected at once.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        result = probe()
+        if done(result):
+            return True, result
+        if time.monotonic() >= deadline:
+            return False, result
+        time.sleep(interval)

@@ -1,0 +1,80 @@
+"""The conformance suite as pytest tests (collected by ``pytest conformance/``).
+
+One test per operation runs Schemathesis's stateless phases on it; one test runs the
+state machine along the links; one test per scenario runs a sequence check. A test fails
+when it recorded error findings, and its failure message lists them; every finding,
+whatever its severity, is also in the run's store for the reports.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.scenarios import SCENARIOS, run_scenario
+from spec.loader import load, operations
+
+_CONTRACT_OPERATIONS = list(operations(load("2026-04", validate=False).raw))
+STATELESS_PHASES = ("examples", "coverage", "fuzzing")
+
+
+def _fail_on_errors(state, before: int) -> None:
+    new = state.store_errors()[before:]
+    if new:
+        lines = "\n".join(f"- [{f.check}] {f.operation}: {f.message}" for f in new[:20])
+        more = f"\n... and {len(new) - 20} more" if len(new) > 20 else ""
+        pytest.fail(f"{len(new)} contract deviation(s):\n{lines}{more}", pytrace=False)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    from conformance.plugin import selected_operations
+
+    if "operation_id" in metafunc.fixturenames:
+        metafunc.parametrize("operation_id", selected_operations(metafunc.config, _CONTRACT_OPERATIONS))
+    if "scenario" in metafunc.fixturenames:
+        wanted = set(metafunc.config.getoption("--pcc-operation"))
+        names = [name for name, (_, ops) in SCENARIOS.items() if not wanted or not ops or wanted & set(ops)]
+        metafunc.parametrize("scenario", names)
+
+
+def _phases(config, default):
+    chosen = config.getoption("--pcc-phase")
+    return [phase for phase in default if not chosen or phase in chosen]
+
+
+def test_operation(operation_id, conformance_state, conformance_schema, request):
+    """Schemathesis examples, coverage and fuzzing (positive and negative) on one operation."""
+    from conformance.fuzz import run_engine
+
+    phases = _phases(request.config, STATELESS_PHASES)
+    if not phases:
+        pytest.skip("no stateless phase selected")
+    before = len(conformance_state.store_errors())
+    result = run_engine(conformance_schema, conformance_state, operation_ids=[operation_id], phases=phases)
+    for finding in result.findings:
+        conformance_state.record(finding)
+    if result.fatal:
+        pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
+    _fail_on_errors(conformance_state, before)
+
+
+def test_stateful(conformance_state, conformance_schema, request):
+    """The state machine over the document's links plus our overlay."""
+    from conformance.fuzz import run_engine
+
+    if not _phases(request.config, ("stateful",)):
+        pytest.skip("stateful phase not selected")
+    before = len(conformance_state.store_errors())
+    chosen = request.config.getoption("--pcc-operation") or None
+    result = run_engine(conformance_schema, conformance_state, operation_ids=chosen, phases=["stateful"])
+    for finding in result.findings:
+        conformance_state.record(finding)
+    if result.fatal:
+        pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
+    _fail_on_errors(conformance_state, before)
+
+
+def test_scenario(scenario, conformance_state, conformance_client):
+    """A sequence check (see conformance/scenarios.py)."""
+    before = len(conformance_state.store_errors())
+    run_scenario(scenario, conformance_client, conformance_state)
+    _fail_on_errors(conformance_state, before)
