@@ -1,0 +1,118 @@
+"""junit.xml: one test case per operation x check, so any CI shows the run natively.
+
+Decisions, so every CI reads the run the same way as the exit code:
+
+- one ``<testcase classname="OPERATION_ID" name="CHECK">`` per operation x check that ran
+  (``RunRecord.checks_run``) or found something; findings about no operation use the class
+  name ``(document)``;
+- error findings make the case fail: one ``<failure>`` whose message is the deviation (or
+  the first of several) and whose text gives, per distinct deviation, the curl line,
+  status, response excerpt, schema location and seed;
+- warnings and notes never fail a case: they go to the case's ``<system-out>``, where CI
+  shows them next to a passing test;
+- setup problems of the run (``RunRecord.errors``) go to the suite's ``<system-err>``.
+
+Built with the standard library's ``xml.etree``; characters XML 1.0 cannot hold (response
+bodies are arbitrary) are replaced first.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import datetime
+
+from conformance.findings import Finding
+from conformance.run_record import RunRecord
+from reports.facts import pairs
+from reports.grouping import Group, group
+
+JUNIT_XML = "junit.xml"
+SUITE_NAME = "pinecone-conformance"
+
+_XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: object) -> str:
+    """``text`` with characters XML 1.0 forbids replaced by U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", str(text))
+
+
+def _seconds(record: RunRecord) -> float:
+    try:
+        return max(0.0, (datetime.fromisoformat(record.finished_at)
+                         - datetime.fromisoformat(record.started_at)).total_seconds())
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def describe(g: Group, seed: int | None = None) -> str:
+    """A deviation as plain text: what, how often, and how to reproduce it."""
+    f = g.representative
+    seed = f.seed if f.seed is not None else seed
+    lines = [f"[{g.severity}] {g.message}", f"  kind: {g.kind}; occurrences: {g.count}"]
+    if g.status is not None:
+        lines.append(f"  status: {g.status}")
+    if g.location:
+        lines.append(f"  schema location: {g.location}")
+    if seed is not None:
+        lines.append(f"  seed: {seed}")
+    if f.request:
+        lines.append(f"  request: {f.request}")
+    if f.response:
+        lines.append("  response:")
+        lines += [f"    {line}" for line in f.response.splitlines()]
+    return "\n".join(lines)
+
+
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attributes: object) -> ET.Element:
+    element = ET.SubElement(parent, tag, {key: xml_safe(value) for key, value in attributes.items()})
+    if text is not None:
+        element.text = xml_safe(text)
+    return element
+
+
+def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group] | None = None) -> ET.Element:
+    """The ``<testsuites>`` element of junit.xml."""
+    groups = group(findings) if groups is None else list(groups)
+    by_pair: dict[tuple[str, str], list[Group]] = {}
+    for g in groups:
+        by_pair.setdefault((g.row, g.check), []).append(g)
+    cases = pairs(record, groups)
+    failing = sum(1 for pair in cases if any(g.severity == "error" for g in by_pair.get(pair, [])))
+    seconds = f"{_seconds(record):.3f}"
+    counts = {"tests": len(cases), "failures": failing, "errors": 0, "skipped": 0, "time": seconds}
+
+    root = ET.Element("testsuites", {"name": SUITE_NAME, **{k: str(v) for k, v in counts.items()}})
+    suite = _el(root, "testsuite", name=f"{SUITE_NAME} {record.spec_version}".strip(),
+                timestamp=record.started_at or "", hostname=record.target or "", **counts)
+    properties = _el(suite, "properties")
+    for name, value in (("spec_version", record.spec_version), ("spec_sha256", record.spec_sha256),
+                        ("target", record.target), ("seed", record.seed), ("run_id", record.run_id),
+                        ("requests_total", record.requests_total), ("throttled", record.throttled),
+                        *sorted(("version." + k, v) for k, v in record.tool_versions.items())):
+        if value not in (None, ""):
+            _el(properties, "property", name=name, value=value)
+
+    for op, check in cases:
+        case = _el(suite, "testcase", classname=op, name=check, time="0")
+        found = by_pair.get((op, check), [])
+        errors = [g for g in found if g.severity == "error"]
+        others = [g for g in found if g.severity != "error"]
+        if errors:
+            message = errors[0].message if len(errors) == 1 else (
+                f"{len(errors)} deviations; first: {errors[0].message}")
+            _el(case, "failure", "\n\n".join(describe(g, record.seed) for g in errors),
+                message=message, type=errors[0].kind)
+        if others:
+            _el(case, "system-out", "\n\n".join(describe(g, record.seed) for g in others))
+    if record.errors:
+        _el(suite, "system-err", "\n".join(record.errors))
+    return root
+
+
+def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group] | None = None) -> str:
+    root = build(findings, record, groups)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
