@@ -245,8 +245,12 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             if info is None:
                 continue
             failure = info.failure
-            interaction = recorder.interactions.get(case_id)
+            # Checks such as ignored_auth send requests of their own: judge the response they got.
+            interaction = recorder.interactions.get(getattr(failure, "case_id", None) or case_id) \
+                or recorder.interactions.get(case_id)
             response = interaction.response if interaction is not None else None
+            if getattr(response, "status_code", None) == 429:
+                continue  # throttling, never a contract finding
             case_node = recorder.cases.get(case_id)
             case = case_node.value if case_node is not None else None
             operation_id = None

@@ -74,7 +74,7 @@ def conformance_state(request: pytest.FixtureRequest):
         api_key = api_key or EMBEDDED_API_KEY
         app = create_app(api_key=api_key, deviations=config.getoption("--deviation"))
         target = Target(base_url=EMBEDDED_BASE_URL, api_key=api_key, app=app)
-        wait, interval, max_examples = 2.0, 0.0, 10
+        wait, interval, max_examples = 1.0, 0.05, 10
     document = load(config.getoption("--spec"))
     output = Path(config.getoption("--pcc-output"))
     run_id = config.getoption("--run-id") or run_id_for(seed)

@@ -437,6 +437,24 @@ def input_validation(s: Scenario) -> None:
             reply = s.client.call(operation, path=params, query={"limit": limit}, invalid=True)
             _expect_rejected(s, reply, "invalid_limit_rejected", f"{operation} with limit={limit}",
                              allow_404=operation == "list_index_backups")
+    # (operation, body, whether the documented answer is 404: R-IDX-14, R-CFM-08)
+    unknown_places = (
+        ("create_index", {"name": s.new_name("where"), "dimension": 4, "metric": "cosine",
+                          "spec": {"serverless": {"cloud": "aws", "region": "mars-north-1"}}}, True),
+        ("create_index_for_model", {"name": s.new_name("where"), "cloud": "gcp", "region": "atlantis1",
+                                    "embed": {"model": "multilingual-e5-large", "field_map": {"text": "t"}}}, True),
+        ("create_index", {"name": s.new_name("where"), "dimension": 4, "metric": "cosine",
+                          "spec": {"pod": {"environment": "moon-base-1", "pod_type": "p1.x1"}}}, False),
+    )
+    for operation, body, wants_404 in unknown_places:
+        reply = s.client.call(operation, body=body)
+        rejected = _expect_rejected(s, reply, "unknown_region_rejected", f"{operation} in a place that does not exist",
+                                    allow_404=True)
+        if rejected and wants_404 and reply.status != 404:
+            s.fail("unknown_region_rejected", f"{operation} in an unknown cloud/region: expected 404, got {reply.status}",
+                   reply, severity="warning", kind="status-code")
+        if reply.status in SUCCESS:
+            s.client.call("delete_index", path={"index_name": body["name"]})
     malformed = s.client.call("create_index", raw_body=b'{"name": "x", "dimension": ')
     _expect_rejected(s, malformed, "invalid_body_rejected", "create_index with malformed JSON")
     missing = s.client.call("create_index", body={"dimension": 4, "spec": SERVERLESS})
@@ -488,9 +506,11 @@ def api_version_header(s: Scenario) -> None:
     _expect_rejected(s, bogus, "api_version_checked", "list_indexes with X-Pinecone-Api-Version: 1999-01")
     missing = s.client.call("list_indexes", version=None)
     if missing.status not in SUCCESS:
-        s.fail("api_version_checked", f"list_indexes without X-Pinecone-Api-Version got {missing.status}; the real "
-               "service serves it with the oldest version (the document marks the header required, so this is "
-               "only a note)", missing, severity="note", kind="headers")
+        s.fail("api_version_checked", f"list_indexes without X-Pinecone-Api-Version got {missing.status}; the API "
+               "serves such a request with the oldest supported version (docs, versioning; R-VER-01)",
+               missing, kind="headers")
+    else:
+        s.passed("api_version_checked", "list_indexes")
 
 
 #: name -> (function, the operations it exercises). The self-test and --operation use the latter.

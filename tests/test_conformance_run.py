@@ -1,0 +1,137 @@
+"""End-to-end tests of ``pinecone-conformance run``: exit codes, reproducibility, safety.
+
+Each run is a subprocess, exactly as a user types it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conformance.findings import FindingStore
+from mockserver.app import create_app
+from mockserver.serve import serve_in_thread
+
+KEY = "pcsk_CONFORMANCE_TEST_KEY_7f3a9c"
+
+
+def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def findings(output: Path):
+    return FindingStore(output / "findings").all()
+
+
+def test_default_run_on_the_faithful_mock_is_clean(tmp_path):
+    """The default settings against the embedded mock: every test passes, no error, exit 0."""
+    done = run_cli("run", "--seed", "11", "-o", str(tmp_path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert [f for f in findings(tmp_path) if f.severity == "error"] == []
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["requests_total"] > 500
+    assert set(record["observed_statuses"]) == set(record["operations"])  # every operation exercised
+    for name in ("findings.json", "junit.xml", "summary.md", "report.html"):
+        assert (tmp_path / name).is_file()
+
+
+def test_a_deviation_makes_the_run_fail_with_a_finding_that_names_it(tmp_path):
+    done = run_cli("run", "--seed", "5", "--deviation", "deletion-protection-ignored", "--operation", "delete_index",
+                   "--max-examples", "2", "-o", str(tmp_path))
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "deletion_protection" in {f.check for f in findings(tmp_path) if f.severity == "error"}
+
+
+def test_same_seed_same_findings(tmp_path):
+    """A run is reproducible from its seed: same deviations, same fingerprints."""
+    results = []
+    for attempt in ("one", "two"):
+        output = tmp_path / attempt
+        done = run_cli("run", "--seed", "42", "--deviation", "dimension-as-string", "--operation", "describe_index",
+                       "--operation", "create_index", "--max-examples", "3", "-o", str(output))
+        assert done.returncode == 1
+        results.append(sorted({f.fingerprint for f in findings(output)}))
+    assert results[0] == results[1] and results[0]
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), [
+    (["run", "--base-url", "http://127.0.0.1:9", "--api-key", "k"], "cannot reach"),
+    (["run", "--base-url", "ftp://example", "--api-key", "k"], "must start with http"),
+    (["run", "--spec", "/nonexistent/spec.yaml"], "no such file"),
+    (["run", "--spec", "1999-01"], "no bundled document"),
+    (["run", "--deviation", "no-such-deviation"], "unknown deviation"),
+    (["run", "--max-examples", "many"], "invalid int value"),
+    (["run", "--no-such-flag"], "unrecognized arguments"),
+])
+def test_bad_input_is_one_line_and_exit_2(arguments, fragment):
+    done = run_cli(*arguments, timeout=60)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_wrong_key_on_a_real_server_is_a_setup_error():
+    with serve_in_thread(create_app(api_key=KEY)) as base_url:
+        done = run_cli("run", "--base-url", base_url, "--api-key", "not-the-key", timeout=60)
+    assert done.returncode == 2
+    assert "refused the API key" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_loopback_run_is_safe(tmp_path):
+    """Against a server on a socket: only prefixed resources, all cleaned up, the key nowhere."""
+    app = create_app(api_key=KEY)
+    with serve_in_thread(app) as base_url:
+        httpx.post(base_url + "/indexes", headers={"Api-Key": KEY}, json={
+            "name": "somebody-elses", "dimension": 3, "spec": {"serverless": {"cloud": "aws", "region": "us-east-1"}}})
+        done = run_cli("run", "--base-url", base_url, "--api-key", KEY, "--seed", "9", "--max-examples", "2",
+                       "--wait", "2", "--operation", "create_index", "--operation", "describe_index",
+                       "-o", str(tmp_path))
+        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]]
+        backups = httpx.get(base_url + "/backups", headers={"Api-Key": KEY}).json()["data"]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert names == ["somebody-elses"]  # the run's own indexes are gone, the stranger's is untouched
+    assert backups == []
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert KEY not in path.read_text(errors="replace"), path
+    assert KEY not in done.stdout + done.stderr
+
+
+def test_throttling_is_honoured_not_reported(tmp_path):
+    """429 with Retry-After is waited out and counted, never a contract finding."""
+    inner = create_app(api_key=KEY)
+    calls = {"n": 0}
+
+    async def throttling(scope, receive, send):
+        if scope["type"] == "http":
+            calls["n"] += 1
+            if calls["n"] % 4 == 0:
+                body = b'{"error":{"code":"RESOURCE_EXHAUSTED","message":"slow down"},"status":429}'
+                await send({"type": "http.response.start", "status": 429,
+                            "headers": [(b"content-type", b"application/json"), (b"retry-after", b"0")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await inner(scope, receive, send)
+
+    with serve_in_thread(throttling) as base_url:
+        done = run_cli("run", "--base-url", base_url, "--api-key", KEY, "--seed", "3", "--max-examples", "2",
+                       "--wait", "2", "--operation", "list_indexes", "--operation", "describe_index", "-o", str(tmp_path))
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["throttled"] > 0
+    assert [f for f in findings(tmp_path) if f.status == 429] == []
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_budget_bounds_the_requests(tmp_path):
+    done = run_cli("run", "--seed", "4", "--budget", "40", "--operation", "list_indexes", "--max-examples", "5",
+                   "-o", str(tmp_path))
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert done.returncode in (0, 1)
+    assert record["requests_total"] <= 40 + 10  # the budget, plus the cleanup that always runs

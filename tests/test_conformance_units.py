@@ -1,0 +1,189 @@
+"""Unit tests of the suite's building blocks: findings, redaction, validators, checks, strategies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from openapi_schema_validator import OAS30WriteValidator
+from referencing import Registry, Resource
+
+from conformance.findings import Finding, FindingStore
+from conformance.redaction import REDACTED, curl_command, redact
+from conformance.response_checks import Exchange, check_exchange
+from conformance.validation import ResponseValidator
+from spec.loader import load
+from strategies import bodies, domain
+from strategies.validity import request_problem
+
+RAW = load("2026-04").raw
+VALIDATOR = ResponseValidator(RAW)
+JSON = {"content-type": "application/json"}
+
+SERVERLESS_MODEL = {
+    "name": "movies", "dimension": 8, "metric": "cosine", "host": "movies-abc1234.svc.aped-4627-b74a.pinecone.io",
+    "spec": {"serverless": {"cloud": "aws", "region": "us-east-1",
+                            "read_capacity": {"mode": "OnDemand", "status": {"state": "Ready"}}}},
+    "status": {"ready": True, "state": "Ready"}, "vector_type": "dense", "deletion_protection": "disabled",
+}
+
+
+def _validate(operation, body, status=200, headers=JSON, path="/indexes/movies"):
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return VALIDATOR.validate(operation, path=path, status=status, headers=headers, body=payload)
+
+
+# --- findings and redaction -------------------------------------------------------------------
+
+
+def test_finding_rejects_unknown_severity():
+    with pytest.raises(ValueError):
+        Finding(kind="x", check="y", severity="fatal", message="m")
+
+
+def test_fingerprint_groups_occurrences_not_requests():
+    first = Finding("response-schema", "c", "error", "m1", operation="op", status=200, location="/a", request="curl 1")
+    second = Finding("response-schema", "c", "error", "m2", operation="op", status=200, location="/a", request="curl 22")
+    other = Finding("response-schema", "c", "error", "m1", operation="op", status=201, location="/a")
+    assert first.fingerprint == second.fingerprint != other.fingerprint
+
+
+def test_store_keeps_every_writer_apart(tmp_path, monkeypatch):
+    store = FindingStore(tmp_path)
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        store.add(Finding("k", "c", "warning", f"from {worker}"))
+    assert sorted(f.message for f in store) == ["from gw0", "from gw1"]
+    assert len(list(tmp_path.glob("findings-*.ndjson"))) == 2
+
+
+def test_curl_line_redacts_the_key():
+    line = curl_command("POST", "http://x/indexes", {"Api-Key": "pcsk_secret", "X-Pinecone-Api-Version": "2026-04"},
+                       {"name": "a"})
+    assert "pcsk_secret" not in line and REDACTED in line and "2026-04" in line and '"name":"a"' in line
+    assert redact("key=pcsk_secret!", ["pcsk_secret", None]) == f"key={REDACTED}!"
+
+
+# --- openapi-core validation ------------------------------------------------------------------
+
+
+def test_valid_index_model_has_no_problem():
+    assert _validate("describe_index", SERVERLESS_MODEL) == []
+
+
+def test_wrong_type_is_a_contract_error():
+    problems = _validate("describe_index", {**SERVERLESS_MODEL, "dimension": "8"})
+    assert [(p.check, p.severity) for p in problems] == [("openapi_core_conformance", "error")]
+    assert "/dimension" in problems[0].message
+    assert problems[0].location.endswith("/responses/200/content/application~1json/schema")
+
+
+def test_value_outside_x_enum_is_caught():
+    problems = _validate("describe_index", {**SERVERLESS_MODEL, "status": {"ready": True, "state": "Active"}})
+    assert [(p.check, p.severity) for p in problems] == [("allowed_values", "error")]
+
+
+def test_undocumented_property_is_a_warning_but_free_form_maps_are_not():
+    problems = _validate("describe_index", {**SERVERLESS_MODEL, "id": "123"})
+    assert [(p.check, p.severity) for p in problems] == [("undocumented_property", "warning")]
+    embedded = {**SERVERLESS_MODEL, "embed": {"model": "m", "field_map": {"text": "chunk"}, "read_parameters": {"a": 1}}}
+    assert _validate("describe_index", embedded) == []
+
+
+def test_undocumented_status_and_content_type():
+    assert _validate("describe_index", {"error": {"code": "X", "message": "m"}, "status": 400}, status=400)[0].kind == "status-code"
+    assert _validate("describe_index", SERVERLESS_MODEL, headers={"content-type": "text/plain"})[0].kind == "content-type"
+
+
+def test_null_pagination_is_caught():
+    problems = _validate("list_project_backups", {"data": [], "pagination": None}, path="/backups")
+    assert problems and problems[0].check == "openapi_core_conformance"
+
+
+# --- semantic response checks -------------------------------------------------------------------
+
+
+def _exchange(operation, body, status=200, **extra):
+    return Exchange(operation_id=operation, method="GET", path="/", status=status, body=body, **extra)
+
+
+def test_error_body_must_agree_with_http_status():
+    checks = {p.check for p in check_exchange(_exchange("describe_index", {"error": {"code": "NOT_FOUND", "message": "m"},
+                                                                           "status": 400}, status=404))}
+    assert checks == {"error_body"}
+    checks = {p.check for p in check_exchange(_exchange("describe_index", {"error": {"code": "UNKNOWN", "message": "m"},
+                                                                           "status": 404}, status=404))}
+    assert checks == {"error_code"}
+    assert check_exchange(_exchange("describe_index", {"error": {"code": "NOT_FOUND", "message": "m"}, "status": 404},
+                                    status=404)) == []
+
+
+@pytest.mark.parametrize(("change", "check"), [
+    ({"status": {"ready": False, "state": "Ready"}}, "index_ready_state"),
+    ({"status": {"ready": True, "state": "Initializing"}}, "index_ready_state"),
+    ({"vector_type": "sparse"}, "index_vector_type"),
+    ({"dimension": None}, "index_vector_type"),
+    ({"spec": {"pod": {"environment": "e", "pod_type": "p1.x1", "replicas": 2, "shards": 2, "pods": 3}}}, "pod_arithmetic"),
+])
+def test_index_model_rules(change, check):
+    model = {**SERVERLESS_MODEL, **change}
+    assert check in {p.check for p in check_exchange(_exchange("describe_index", model))}
+    assert check_exchange(_exchange("describe_index", SERVERLESS_MODEL, path_parameters={"index_name": "movies"})) == []
+
+
+def test_describe_must_answer_about_the_asked_resource():
+    problems = check_exchange(_exchange("describe_index", SERVERLESS_MODEL, path_parameters={"index_name": "other"}))
+    assert {p.check for p in problems} == {"describe_identity"}
+
+
+def test_page_larger_than_limit():
+    exchange = _exchange("list_project_backups", {"data": [{}, {}, {}]}, query={"limit": "2"})
+    assert {p.check for p in check_exchange(exchange)} == {"pagination_limit"}
+
+
+# --- strategies: valid means valid by the schema AND by the prose rules ----------------------
+
+
+def _request_schema_validator(schema_name):
+    registry = Registry().with_resource("urn:doc", Resource.opaque(RAW))
+    schema = {"$ref": f"urn:doc#/components/schemas/{schema_name}"}
+    return OAS30WriteValidator(schema, registry=registry)
+
+
+@pytest.mark.parametrize(("operation", "schema_name"), [
+    ("create_index", "CreateIndexRequest"),
+    ("create_index_for_model", "CreateIndexForModelRequest"),
+    ("configure_index", "ConfigureIndexRequest"),
+    ("create_index_from_backup_operation", "CreateIndexFromBackupRequest"),
+])
+def test_positive_bodies_are_really_valid(operation, schema_name):
+    validator = _request_schema_validator(schema_name)
+
+    @settings(max_examples=60, suppress_health_check=list(HealthCheck), deadline=None)
+    @given(bodies.BODY_STRATEGIES[operation]("pcc-abc123"))
+    def check(body):
+        errors = [e.message for e in validator.iter_errors(body)]
+        assert errors == [], errors
+        assert request_problem(operation, body) is None
+        if "name" in body:
+            assert body["name"].startswith("pcc-abc123-") and domain.is_valid_name(body["name"])
+
+    check()
+
+
+def test_invalid_variants_each_break_a_rule():
+    for rule, name in bodies.invalid_names("pcc-abc123").items():
+        assert not domain.is_valid_name(name), rule
+    for rule, body in bodies.invalid_create_index_bodies("pcc-abc123-x").items():
+        schema_errors = list(_request_schema_validator("CreateIndexRequest").iter_errors(body))
+        assert schema_errors or request_problem("create_index", body) or rule in ("unknown metric", "unknown vector_type",
+                                                                                    "unknown deletion_protection"), rule
+
+
+def test_request_problem_knows_prose_rules():
+    serverless = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+    assert request_problem("create_index", {"name": "a", "metric": "cosine", "spec": serverless}) == \
+        "a dense index without a dimension"
+    assert request_problem("create_index", {"name": "a", "dimension": 3, "spec": serverless}) is None
+    assert request_problem("list_project_backups", None, {"paginationToken": "abc"})
