@@ -1,0 +1,280 @@
+"""The ASGI application: routing, the request pipeline, and one thin handler per operation.
+
+Pipeline of every request (research 1.4 fixes the order):
+
+1. read the whole body (even when the answer will be an error: keep-alive clients reuse
+   the connection, and unread bytes would corrupt the next request);
+2. route by the document's paths (unknown path 404, known path with another method 405
+   with ``Allow``);
+3. ``Api-Key`` (401), then ``X-Pinecone-Api-Version`` (400 when present and unknown);
+4. the handler: body shape (400/422, :mod:`mockserver.bodies`), value rules (400,
+   :mod:`mockserver.drafts`), then the model (404, 409, 403, 412);
+5. the policy's response transforms (seeded deviations), then serialisation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver import drafts, rules
+from mockserver.bodies import read_body
+from mockserver.deviations import policy_for
+from mockserver.document import known_api_versions, routes
+from mockserver.errors import ApiError, Reply, error_reply
+from mockserver.model import Project
+from mockserver.policy import Policy, Quirk, Rule
+from mockserver.settings import Clock, ManualClock, MockSettings, SystemClock
+
+__all__ = ["Clock", "ManualClock", "MockApp", "MockSettings", "SystemClock", "create_app"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One routed request, as handlers see it."""
+
+    operation_id: str
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    raw_body: bytes
+    project: Project
+    policy: Policy
+
+    def body(self) -> dict[str, Any]:
+        return read_body(self.operation_id, self.raw_body)
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def page(self) -> tuple[int, str | None]:
+        return rules.page_limit(self.policy, self.query_value("limit")), self.query_value("paginationToken")
+
+
+# --- handlers -------------------------------------------------------------------------------
+
+
+def list_indexes(call: Call) -> Reply:
+    return Reply(200, {"indexes": call.project.list_indexes()})
+
+
+def create_index(call: Call) -> Reply:
+    draft = drafts.index_draft(call.policy, call.body())
+    return Reply(201, call.project.create_index(draft)[0])
+
+
+def create_index_for_model(call: Call) -> Reply:
+    """Like create_index, but the document lists no 403 here: an exceeded quota is a 400."""
+    draft = drafts.model_index_draft(call.policy, call.body())
+    return Reply(201, call.project.create_index(draft, quota_status=400)[0])
+
+
+def describe_index(call: Call) -> Reply:
+    return Reply(200, call.project.describe_index(call.params["index_name"]))
+
+
+def configure_index(call: Call) -> Reply:
+    change = drafts.configure_change(call.policy, call.body())
+    return Reply(202, call.project.configure_index(call.params["index_name"], change))
+
+
+def delete_index(call: Call) -> Reply:
+    call.project.delete_index(call.params["index_name"])
+    return Reply(202, None, media_type=None)
+
+
+def list_collections(call: Call) -> Reply:
+    return Reply(200, {"collections": call.project.list_collections()})
+
+
+def create_collection(call: Call) -> Reply:
+    body = call.body()
+    name = rules.check_name(call.policy, body["name"])
+    return Reply(201, call.project.create_collection(name, body["source"]))
+
+
+def describe_collection(call: Call) -> Reply:
+    return Reply(200, call.project.describe_collection(call.params["collection_name"]))
+
+
+def delete_collection(call: Call) -> Reply:
+    call.project.delete_collection(call.params["collection_name"])
+    return Reply(202, None, media_type=None)
+
+
+def list_project_backups(call: Call) -> Reply:
+    limit, token = call.page()
+    return Reply(200, call.project.list_backups(None, limit, token))
+
+
+def list_index_backups(call: Call) -> Reply:
+    limit, token = call.page()
+    return Reply(200, call.project.list_backups(call.params["index_name"], limit, token))
+
+
+def create_backup(call: Call) -> Reply:
+    body = call.body()
+    backup = call.project.create_backup(call.params["index_name"], body.get("name"), body.get("description"))
+    return Reply(201, backup)
+
+
+def describe_backup(call: Call) -> Reply:
+    return Reply(200, call.project.describe_backup(call.params["backup_id"]))
+
+
+def delete_backup(call: Call) -> Reply:
+    call.project.delete_backup(call.params["backup_id"])
+    return Reply(202, None, media_type=None)
+
+
+def create_index_from_backup_operation(call: Call) -> Reply:
+    draft = drafts.restore_draft(call.policy, call.body())
+    return Reply(202, call.project.create_index_from_backup(call.params["backup_id"], draft))
+
+
+def list_restore_jobs(call: Call) -> Reply:
+    limit, token = call.page()
+    return Reply(200, call.project.list_restore_jobs(limit, token))
+
+
+def describe_restore_job(call: Call) -> Reply:
+    return Reply(200, call.project.describe_restore_job(call.params["job_id"]))
+
+
+HANDLERS: dict[str, Callable[[Call], Reply]] = {
+    handler.__name__: handler
+    for handler in (
+        list_indexes, create_index, create_index_for_model, describe_index, configure_index, delete_index,
+        list_collections, create_collection, describe_collection, delete_collection,
+        list_project_backups, list_index_backups, create_backup, describe_backup, delete_backup,
+        create_index_from_backup_operation, list_restore_jobs, describe_restore_job,
+    )
+}
+
+
+# --- the application ------------------------------------------------------------------------
+
+
+class MockApp:
+    """An ASGI app serving one in-memory project. Build it with :func:`create_app`."""
+
+    def __init__(self, api_key: str, policy: Policy, project: Project) -> None:
+        self.api_key = api_key
+        self.policy = policy
+        self.project = project
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":  # websockets: not part of the API
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        # Route on the path as sent (percent-encoded), so an encoded '/' stays inside its parameter.
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
+        reply = self.answer(request.method, path, scope.get("query_string", b""), request.headers, body)
+        await _to_response(reply)(scope, receive, send)
+
+    def answer(self, method: str, path: str, query_string: bytes, headers: Any, body: bytes) -> Reply:
+        """The reply to one request (synchronous; the model's lock makes it thread-safe).
+
+        ``path`` is percent-encoded as on the wire; ``headers`` needs a case-insensitive ``get``
+        (or lowercase keys).
+        """
+        operation_id = ""
+        try:
+            route, params, allowed = _route(method, path)
+            if route is None:
+                if allowed:
+                    raise ApiError(405, f"Method {method} is not allowed on {path}.",
+                                   headers={"Allow": ", ".join(allowed)})
+                raise ApiError(404, f"Not found: {path}")
+            operation_id = route.operation_id
+            self._authenticate(operation_id, headers)
+            self._check_api_version(headers)
+            query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+            call = Call(operation_id, params, query, body, self.project, self.policy)
+            reply = HANDLERS[operation_id](call)
+        except ApiError as error:
+            reply = error_reply(error)
+        except Exception:  # a bug of the mock: still a documented, well-formed answer
+            log.exception("mock server error on %s %s", method, path)
+            reply = error_reply(ApiError(500, "Internal server error."))
+        return self.policy.shape(operation_id, reply)
+
+    def _authenticate(self, operation_id: str, headers: Any) -> None:
+        if operation_id in self.policy.auth_exempt:
+            return
+        given = headers.get("api-key")
+        if not given:
+            raise ApiError(401, "Invalid API key.")
+        if given != self.api_key and self.policy.enforces(Rule.API_KEY_MATCH):
+            raise ApiError(401, "Invalid API key.")
+
+    def _check_api_version(self, headers: Any) -> None:
+        """Missing: served as the oldest stable version (research 1.2). Unknown: 400."""
+        version = headers.get("x-pinecone-api-version")
+        if version is None:
+            if self.policy.has(Quirk.API_VERSION_REQUIRED):
+                raise ApiError(400, "Missing required header X-Pinecone-Api-Version.")
+            return
+        if version not in known_api_versions():
+            supported = ", ".join(sorted(known_api_versions()))
+            raise ApiError(400, f"Unsupported API version `{version[:40]}`. Supported versions: {supported}.")
+
+
+def _route(method: str, path: str) -> tuple[Any, dict[str, str], list[str]]:
+    allowed: list[str] = []
+    for route in routes():
+        match = route.pattern.match(path)
+        if match is None:
+            continue
+        if route.method == method:
+            return route, {name: unquote(value) for name, value in match.groupdict().items()}, []
+        allowed.append(route.method)
+    return None, {}, sorted(set(allowed))
+
+
+def _to_response(reply: Reply) -> Response:
+    if reply.body is None:
+        content = b""
+    elif isinstance(reply.body, (bytes, str)):
+        content = reply.body.encode() if isinstance(reply.body, str) else reply.body
+    else:
+        content = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(content, status_code=reply.status, headers=reply.headers, media_type=reply.media_type)
+
+
+async def _lifespan(receive: Callable, send: Callable) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def create_app(
+    api_key: str = "test-key",
+    deviations: Iterable[str] = (),
+    *,
+    clock: Clock | None = None,
+    settings: MockSettings | None = None,
+) -> MockApp:
+    """A fresh mock with its own empty project. Unknown deviation names raise ``ValueError``."""
+    policy = policy_for(deviations)
+    settings = settings or MockSettings()
+    project = Project(settings, clock or SystemClock(), policy)
+    return MockApp(api_key, policy, project)

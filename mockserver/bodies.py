@@ -1,0 +1,169 @@
+"""Reading a request body the way a serde-based server does.
+
+Three outcomes, in this order (research 1.4):
+
+1. not JSON at all -> 400 ``Failed to parse the request body as JSON``;
+2. JSON of the wrong shape (wrong type, missing required field, an unknown ``oneOf``
+   variant) -> 422 ``Failed to deserialize the JSON body into the target type: ...``;
+3. otherwise the parsed body, handed to :mod:`mockserver.rules` for value checks (400).
+
+Shapes come from the document's request schemas with every *value* constraint removed
+(``minimum``, ``maxLength``, ``pattern``...): serde checks types, the service checks values.
+An explicit ``null`` is treated as an absent field, as the official SDK sends ``null``
+for optional fields it does not use.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from typing import Any
+
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError
+
+from mockserver.document import raw_document, request_schema_name
+from mockserver.errors import ApiError
+
+_VALUE_KEYWORDS = frozenset({
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+    "pattern", "enum", "format", "default", "example", "examples", "description", "title",
+    "discriminator", "minItems", "maxItems", "multipleOf", "x-enum",
+})
+
+
+def _structural(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        kept = {}
+        for key, value in schema.items():
+            if key in _VALUE_KEYWORDS:
+                continue
+            if key == "properties" and isinstance(value, dict):  # property *names* are never keywords
+                kept[key] = {name: _structural(sub) for name, sub in value.items()}
+            else:
+                kept[key] = _structural(value)
+        return kept
+    if isinstance(schema, list):
+        return [_structural(item) for item in schema]
+    return schema
+
+
+@functools.cache
+def _validator(schema_name: str) -> Draft4Validator:
+    components = {"schemas": _structural(copy.deepcopy(raw_document()["components"]["schemas"]))}
+    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": components})
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` with every ``"key": null`` of every object removed."""
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of ``body``; 400 when it is not JSON."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise ApiError(400, "Failed to parse the request body as JSON: invalid UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise ApiError(
+            400, f"Failed to parse the request body as JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, f"Failed to parse the request body as JSON: {error}") from None
+
+
+def read_body(operation_id: str, body: bytes) -> dict:
+    """The request body of ``operation_id`` as a dict of known shape, or an :class:`ApiError`."""
+    data = without_nulls(parse_json(body))
+    schema_name = request_schema_name(operation_id)
+    if schema_name is None:
+        return data if isinstance(data, dict) else {}
+    error = _first_error(_validator(schema_name), data)
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path)
+        prefix = f"{where}: " if where else ""
+        raise ApiError(
+            422,
+            "Failed to deserialize the JSON body into the target type: "
+            f"{prefix}{_serde_message(error, schema_name)} at line 1 column {len(body)}",
+        )
+    return data
+
+
+def _first_error(validator: Draft4Validator, data: Any) -> ValidationError | None:
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    return _focus(errors[0]) if errors else None
+
+
+def _focus(error: ValidationError) -> ValidationError:
+    """For a failed ``oneOf``, the error inside the variant the client evidently meant.
+
+    The variant meant is the one whose required keys are all present (``spec.pod`` names the
+    pod variant); without such a single variant the ``oneOf`` error itself is reported.
+    """
+    if error.validator != "oneOf" or not error.context or not isinstance(error.instance, dict):
+        return error
+    by_variant: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        by_variant.setdefault(sub.schema_path[0], []).append(sub)
+    meant = [
+        index for index, variant in enumerate(error.validator_value)
+        if _required_of(variant) and all(key in error.instance for key in _required_of(variant))
+    ]
+    if len(meant) == 1 and meant[0] in by_variant:
+        subs = sorted(by_variant[meant[0]], key=lambda e: -len(e.absolute_path))
+        return _focus(subs[0])
+    return error
+
+
+def _required_of(variant: dict) -> list[str]:
+    if "$ref" in variant:
+        name = variant["$ref"].rsplit("/", 1)[-1]
+        variant = raw_document()["components"]["schemas"].get(name, {})
+    return list(variant.get("required") or [])
+
+
+def _describe(instance: Any) -> str:
+    if isinstance(instance, bool):
+        return f"boolean `{str(instance).lower()}`"
+    if isinstance(instance, int):
+        return f"integer `{instance}`"
+    if isinstance(instance, float):
+        return f"floating point `{instance}`"
+    if isinstance(instance, str):
+        return f"string {json.dumps(instance)[:60]}"
+    if isinstance(instance, list):
+        return "sequence"
+    if isinstance(instance, dict):
+        return "map"
+    return "null"
+
+
+_EXPECTED = {"integer": "u32", "number": "f64", "string": "a string", "boolean": "a boolean", "array": "a sequence", "object": "a map"}
+
+
+def _serde_message(error: ValidationError, schema_name: str) -> str:
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in (error.instance or {})]
+        return f"missing field `{missing[0] if missing else error.validator_value[0]}`"
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        if expected == "object" and not error.absolute_path:
+            return f"invalid type: {_describe(error.instance)}, expected struct {schema_name}"
+        return f"invalid type: {_describe(error.instance)}, expected {_EXPECTED.get(expected, expected)}"
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown field `{extra[0] if extra else '?'}`"
+    if error.validator == "oneOf":
+        return "data did not match any variant of untagged enum"
+    return error.message.splitlines()[0][:200]

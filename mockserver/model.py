@@ -1,0 +1,533 @@
+"""The state of one project: indexes, collections, backups and restore jobs.
+
+Lifecycles are not driven by timers. Each resource records when it was created (or
+deleted, or resized) and how long that takes (``MockSettings.lifecycle_delay``); its state
+is *derived* from those instants and the injected clock whenever it is read. Resources
+whose deletion has finished are purged at the start of every operation.
+
+A rendering made in the same request that caused a change is ``fresh``: it shows the
+transition's first state (``Initializing``, ``ScalingUp``...) even when the delay is 0,
+so a create response always says ``ready: false`` and the next read says ``Ready``.
+
+Every public method takes the project lock: concurrent clients see one consistent state.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+import string
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver import rules, views
+from mockserver.errors import ApiError, already_exists, bad_request, index_not_found
+from mockserver.policy import Policy, Quirk, Rule
+from mockserver.settings import Clock, MockSettings
+from mockserver.timeline import active as _active
+
+
+@dataclass
+class Index:
+    id: str
+    name: str
+    host: str
+    vector_type: str
+    dimension: int | None
+    metric: str
+    deployment: str  # "serverless" | "pod" | "byoc"
+    placement: dict[str, Any]  # serverless {cloud, region}; pod: the pod spec; byoc {environment}
+    deletion_protection: str
+    tags: dict[str, str] | None
+    created_at: float
+    ready_at: float
+    read_capacity: dict[str, Any] | None = None
+    schema: dict[str, Any] | None = None
+    source_collection: str | None = None
+    embed: dict[str, Any] | None = None
+    deleted_at: float | None = None
+    #: A pod resize in progress: (state, until).
+    scaling: tuple[str, float] | None = None
+    #: Dedicated read capacity being reached: (replicas, shards) before the change, until.
+    capacity_from: tuple[int, int] = (0, 0)
+    capacity_until: float | None = None
+
+    def state(self, now: float, policy: Policy, fresh: bool = False) -> tuple[bool, str]:
+        if self.deleted_at is not None:
+            return False, "Terminating"
+        if policy.has(Quirk.NEVER_READY) or _active(self.ready_at, now, fresh):
+            return False, "Initializing"
+        if self.scaling and _active(self.scaling[1], now, fresh):
+            return True, self.scaling[0]
+        return True, "Ready"
+
+    @property
+    def pods(self) -> int:
+        if self.deployment != "pod":
+            return 0
+        return self.placement["replicas"] * self.placement["shards"]
+
+
+@dataclass
+class Collection:
+    name: str
+    source: str
+    environment: str
+    dimension: int | None
+    created_at: float
+    ready_at: float
+    deleted_at: float | None = None
+
+    def status(self, now: float, fresh: bool = False) -> str:
+        if self.deleted_at is not None:
+            return "Terminating"
+        return "Initializing" if _active(self.ready_at, now, fresh) else "Ready"
+
+
+@dataclass
+class Backup:
+    id: str
+    source_index_name: str
+    source_index_id: str
+    cloud: str
+    region: str
+    vector_type: str
+    dimension: int | None
+    metric: str
+    created_at: float
+    ready_at: float
+    name: str | None = None
+    description: str | None = None
+    schema: dict[str, Any] | None = None
+    embed: dict[str, Any] | None = None
+    deleted_at: float | None = None
+
+    def status(self, now: float, fresh: bool = False) -> str:
+        if self.deleted_at is not None:
+            return "Terminating"
+        return "Initializing" if _active(self.ready_at, now, fresh) else "Ready"
+
+
+@dataclass
+class RestoreJob:
+    id: str
+    backup_id: str
+    target_index_name: str
+    target_index_id: str
+    created_at: float
+    finished_at: float
+
+    def progress(self, now: float) -> tuple[str, float]:
+        """(status, percent_complete): Pending for the first tenth, InProgress, then Completed."""
+        if now >= self.finished_at:
+            return "Completed", 100.0
+        duration = self.finished_at - self.created_at
+        elapsed = max(0.0, now - self.created_at)
+        if elapsed < duration * 0.1:
+            return "Pending", 0.0
+        return "InProgress", round(100.0 * elapsed / duration, 1)
+
+
+@dataclass
+class _Store:
+    indexes: dict[str, Index] = field(default_factory=dict)
+    collections: dict[str, Collection] = field(default_factory=dict)
+    backups: dict[str, Backup] = field(default_factory=dict)
+    restore_jobs: dict[str, RestoreJob] = field(default_factory=dict)
+    #: Indexes whose deletion finished but that a deviation keeps listing.
+    ghosts: dict[str, Index] = field(default_factory=dict)
+
+
+class Project:
+    """One Pinecone project held in memory. Methods return JSON-ready documents."""
+
+    def __init__(self, settings: MockSettings, clock: Clock, policy: Policy) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.policy = policy
+        self._lock = threading.RLock()
+        self._store = _Store()
+        self._random = random.Random(settings.seed)
+        alphabet = string.ascii_lowercase + string.digits
+        self._suffix = "".join(self._random.choice(alphabet) for _ in range(7))
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def _begin(self) -> float:
+        now = self.clock.now()
+        self._purge(now)
+        return now
+
+    @property
+    def _delay(self) -> float:
+        return self.settings.lifecycle_delay
+
+    def _purge(self, now: float) -> None:
+        store = self._store
+        for name, index in list(store.indexes.items()):
+            if index.deleted_at is not None and now >= index.deleted_at + self._delay:
+                del store.indexes[name]
+                if self.policy.has(Quirk.DELETED_STILL_LISTED):
+                    index.deleted_at = None
+                    store.ghosts[name] = index
+        for mapping in (store.collections, store.backups):
+            for key, item in list(mapping.items()):
+                if item.deleted_at is not None and now >= item.deleted_at + self._delay:
+                    del mapping[key]
+
+    def _host(self, name: str, deployment: str, placement: dict[str, Any]) -> str:
+        if deployment == "serverless":
+            cell = f"{placement['cloud']}:{placement['region']}"
+            slug = "aped-4627-b74a" if cell == "aws:us-east-1" else _slug(cell)
+        else:
+            slug = placement["environment"]
+        return f"{name}-{self._suffix}.svc.{slug}.pinecone.io"
+
+    def _index(self, name: str) -> Index:
+        index = self._store.indexes.get(name)
+        if index is None:
+            raise index_not_found(name)
+        return index
+
+    def _render(self, index: Index, now: float, fresh: bool = False) -> dict[str, Any]:
+        return views.index_model(index, *index.state(now, self.policy, fresh), now, fresh)
+
+    # --- indexes ----------------------------------------------------------------------------
+
+    def list_indexes(self) -> list[dict[str, Any]]:
+        with self._lock:
+            now = self._begin()
+            listed = [self._render(index, now) for index in self._store.indexes.values()]
+            listed += [self._render(ghost, now) for name, ghost in self._store.ghosts.items()
+                       if name not in self._store.indexes]
+            return listed
+
+    def describe_index(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin()
+            return self._render(self._index(name), now)
+
+    def create_index(self, draft: dict[str, Any], *, quota_status: int = 403) -> tuple[dict[str, Any], Index]:
+        """Create from a draft made by the rules (name, vectors, placement... all checked).
+
+        Existence (source collection) -> 400, duplicate name -> 409, quota -> ``quota_status``:
+        403 as production answers, except where the document lists no 403 (create-for-model).
+        """
+        with self._lock:
+            now = self._begin()
+            self._check_source_collection(draft)
+            name = draft["name"]
+            if name in self._store.indexes and self.policy.enforces(Rule.UNIQUE_NAMES):
+                raise already_exists()
+            existing = [i for n, i in self._store.indexes.items() if n != name]
+            rules.check_quota(
+                len(existing), 1, self.settings.max_indexes,
+                f"You've reached the max indexes allowed in project {self.settings.project_name} "
+                f"({self.settings.max_indexes}). Increase your quota or upgrade to create more indexes.",
+                status=quota_status,
+            )
+            if draft["deployment"] == "pod":
+                pods = draft["placement"]["replicas"] * draft["placement"]["shards"]
+                self._check_pod_quota(sum(i.pods for i in existing), pods)
+            index = Index(
+                id=self._new_id(), name=name, host=self._host(name, draft["deployment"], draft["placement"]),
+                vector_type=draft["vector_type"], dimension=draft["dimension"], metric=draft["metric"],
+                deployment=draft["deployment"], placement=draft["placement"],
+                deletion_protection=draft.get("deletion_protection", "disabled"), tags=draft.get("tags"),
+                created_at=now, ready_at=now + self._delay,
+                read_capacity=draft.get("read_capacity"), schema=draft.get("schema"),
+                source_collection=draft.get("source_collection"), embed=draft.get("embed"),
+            )
+            if index.read_capacity and index.read_capacity["mode"] == "Dedicated":
+                index.capacity_until = now + self._delay
+            self._store.indexes[name] = index
+            self._store.ghosts.pop(name, None)
+            return self._render(index, now, fresh=True), index
+
+    def _check_source_collection(self, draft: dict[str, Any]) -> None:
+        source = draft.get("source_collection") or draft["placement"].get("source_collection")
+        if source is None:
+            return
+        collection = self._store.collections.get(source)
+        if collection is None or collection.deleted_at is not None:
+            raise bad_request(f"Resource {source} not found")
+        if collection.status(self.clock.now()) != "Ready":
+            raise bad_request(f"Source collection {source} is not ready.")
+        environment = draft["placement"].get("environment")
+        if environment is not None and environment != collection.environment:
+            raise bad_request("Source collection must be in the same environment as the index.")
+
+    def _check_pod_quota(self, used: int, adding: int) -> None:
+        rules.check_quota(
+            used, adding, self.settings.max_pods,
+            f"You've reached the max pods allowed in project {self.settings.project_name} "
+            f"({self.settings.max_pods}). To increase this limit, adjust your project settings in the console.",
+        )
+
+    def configure_index(self, name: str, change: dict[str, Any]) -> dict[str, Any]:
+        """Partial update: deletion protection, tag merge, pod size/replicas, read capacity, embed."""
+        with self._lock:
+            now = self._begin()
+            index = self._index(name)
+            if index.deleted_at is not None:
+                raise bad_request(f"Index {name} is being deleted and cannot be configured.")
+            updated = copy.deepcopy(index)
+            if "deletion_protection" in change:
+                updated.deletion_protection = change["deletion_protection"]
+            if change.get("tags"):
+                updated.tags = self._merged_tags(updated.tags, change["tags"])
+            if "spec" in change:
+                self._configure_spec(updated, change["spec"], now)
+            if "embed" in change:
+                updated.embed = _configured_embed(updated, change["embed"])
+            if not self.policy.has(Quirk.CONFIGURE_NOT_STORED):
+                self._store.indexes[name] = updated
+            return self._render(updated, now, fresh=True)
+
+    def _merged_tags(self, current: dict[str, str] | None, update: dict[str, str]) -> dict[str, str]:
+        """Tags merge key by key; an empty-string value deletes the key."""
+        tags = dict(current or {})
+        for key, value in update.items():
+            if value == "" and not self.policy.has(Quirk.EMPTY_TAG_STORED):
+                tags.pop(key, None)
+            else:
+                tags[key] = value
+        return tags
+
+    def _configure_spec(self, index: Index, spec: dict[str, Any], now: float) -> None:
+        (kind, settings), = spec.items()
+        if kind != index.deployment:
+            raise bad_request(f"Cannot configure {kind} settings of a {index.deployment} index.")
+        if kind == "pod":
+            pod = index.placement
+            replicas = settings.get("replicas", pod["replicas"])
+            pod_type = settings.get("pod_type", pod["pod_type"])
+            if replicas < 1:
+                raise bad_request(f"Invalid value for replicas: must be at least 1, got {replicas}.")
+            rules.check_pod_resize(pod["pod_type"], pod_type)
+            others = sum(i.pods for n, i in self._store.indexes.items() if n != index.name)
+            if replicas > pod["replicas"]:
+                self._check_pod_quota(others, replicas * pod["shards"])
+            state = None
+            if pod_type != pod["pod_type"]:
+                state = "ScalingUpPodSize"
+            elif replicas != pod["replicas"]:
+                state = "ScalingUp" if replicas > pod["replicas"] else "ScalingDown"
+            index.placement = {**pod, "replicas": replicas, "pod_type": pod_type}
+            if state:
+                index.scaling = (state, now + self._delay)
+            return
+        if "read_capacity" in settings:
+            wanted = rules.check_read_capacity(settings["read_capacity"])
+            index.capacity_from = views.capacity_now(index, now)
+            index.read_capacity = wanted
+            index.capacity_until = now + self._delay if wanted["mode"] == "Dedicated" else None
+
+    def delete_index(self, name: str) -> None:
+        with self._lock:
+            now = self._begin()
+            index = self._index(name)
+            if index.deletion_protection == "enabled" and self.policy.enforces(Rule.DELETION_PROTECTION):
+                raise ApiError(
+                    403,
+                    "Deletion protection is enabled for this index. Disable deletion protection before retrying.",
+                )
+            pending = sorted(c.name for c in self._store.collections.values()
+                             if c.source == name and c.status(now) == "Initializing")
+            if pending:
+                raise ApiError(
+                    412, f"Unable to delete an index. There are pending collections for this index: {pending}"
+                )
+            if index.deleted_at is None:
+                index.deleted_at = now
+            self._purge(now)
+
+    # --- collections ------------------------------------------------------------------------
+
+    def list_collections(self) -> list[dict[str, Any]]:
+        with self._lock:
+            now = self._begin()
+            return [views.collection_model(c, c.status(now)) for c in self._store.collections.values()]
+
+    def create_collection(self, name: str, source: str) -> dict[str, Any]:
+        """Collections copy a Ready *pod* index. A missing source is 400: the document lists no 404 here."""
+        with self._lock:
+            now = self._begin()
+            index = self._store.indexes.get(source)
+            if index is None:
+                raise bad_request(f"Resource {source} not found")
+            if index.deployment != "pod":
+                raise bad_request("Cannot create collections from serverless indexes. Use backups instead.")
+            if index.state(now, self.policy)[1] not in ("Ready", "ScalingUp", "ScalingDown", "ScalingUpPodSize"):
+                raise bad_request(f"Source index {source} is not ready.")
+            if name in self._store.collections and self.policy.enforces(Rule.UNIQUE_NAMES):
+                raise already_exists()
+            rules.check_quota(
+                len(self._store.collections), 1, self.settings.max_collections,
+                f"You've reached the max collections allowed in project {self.settings.project_name} "
+                f"({self.settings.max_collections}). Increase your quota or upgrade to create more collections.",
+            )
+            collection = Collection(name, source, index.placement["environment"], index.dimension,
+                                    created_at=now, ready_at=now + self._delay)
+            self._store.collections[name] = collection
+            return views.collection_model(collection, collection.status(now, fresh=True))
+
+    def describe_collection(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin()
+            collection = self._collection(name)
+            return views.collection_model(collection, collection.status(now))
+
+    def _collection(self, name: str) -> Collection:
+        collection = self._store.collections.get(name)
+        if collection is None:
+            raise ApiError(404, f"Collection {name} not found.")
+        return collection
+
+    def delete_collection(self, name: str) -> None:
+        with self._lock:
+            now = self._begin()
+            collection = self._collection(name)
+            if collection.deleted_at is None:
+                collection.deleted_at = now
+            self._purge(now)
+
+    # --- backups ----------------------------------------------------------------------------
+
+    def list_backups(self, index_name: str | None, limit: int, token: str | None) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin()
+            if index_name is not None:
+                self._index(index_name)
+            backups = [b for b in self._store.backups.values()
+                       if index_name is None or b.source_index_name == index_name]
+            page, next_token = self._page(backups, limit, token)
+            return views.page([views.backup_model(b, b.status(now)) for b in page], next_token)
+
+    def _page(self, items: list, limit: int, token: str | None) -> tuple[list, str | None]:
+        offset = rules.page_offset(token)
+        if self.policy.has(Quirk.PAGINATION_REPEATS):
+            offset = 0
+        page = items[offset:offset + limit]
+        more = offset + limit < len(items)
+        return page, (rules.page_token(offset + limit) if more else None)
+
+    def create_backup(self, index_name: str, name: str | None, description: str | None) -> dict[str, Any]:
+        """Backups copy a Ready serverless index.
+
+        A missing index is 400 (not 404): the document lists no 404 for create_backup, and
+        the mock answers only documented statuses.
+        """
+        with self._lock:
+            now = self._begin()
+            index = self._store.indexes.get(index_name)
+            if index is None:
+                raise bad_request(f"Index {index_name} not found.")
+            if index.deployment != "serverless":
+                raise bad_request("Backups are only supported for serverless indexes.")
+            if index.state(now, self.policy)[1] != "Ready":
+                raise bad_request(f"Index {index_name} is not ready.")
+            rules.check_quota(
+                len(self._store.backups), 1, self.settings.max_backups,
+                f"You've reached the max backups allowed in project {self.settings.project_name} "
+                f"({self.settings.max_backups}). Increase your quota or upgrade to create more backups.",
+            )
+            backup = Backup(
+                id=self._new_id(), source_index_name=index.name, source_index_id=index.id,
+                cloud=index.placement["cloud"], region=index.placement["region"], vector_type=index.vector_type,
+                dimension=index.dimension, metric=index.metric, created_at=now, ready_at=now + self._delay,
+                name=name, description=description, schema=index.schema, embed=index.embed,
+            )
+            self._store.backups[backup.id] = backup
+            return views.backup_model(backup, backup.status(now, fresh=True))
+
+    def _backup(self, backup_id: str) -> Backup:
+        backup = self._store.backups.get(backup_id)
+        if backup is None:
+            raise ApiError(404, f"Backup {backup_id} not found.")
+        return backup
+
+    def describe_backup(self, backup_id: str) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin()
+            backup = self._backup(backup_id)
+            return views.backup_model(backup, backup.status(now))
+
+    def delete_backup(self, backup_id: str) -> None:
+        with self._lock:
+            now = self._begin()
+            backup = self._backup(backup_id)
+            pending = [j.id for j in self._store.restore_jobs.values()
+                       if j.backup_id == backup_id and j.progress(now)[0] != "Completed"]
+            if pending:
+                raise ApiError(412, f"Unable to delete backup {backup_id}. There are pending restore jobs: {pending}")
+            if backup.deleted_at is None:
+                backup.deleted_at = now
+            self._purge(now)
+
+    def create_index_from_backup(self, backup_id: str, draft: dict[str, Any]) -> dict[str, Any]:
+        """A new serverless index with the backup's vectors, placement and embedding; a restore job."""
+        with self._lock:
+            now = self._begin()
+            backup = self._backup(backup_id)
+            if backup.status(now) != "Ready":
+                raise bad_request(f"Backup {backup_id} is not ready.")
+            draft = {
+                **draft, "vector_type": backup.vector_type, "dimension": backup.dimension, "metric": backup.metric,
+                "deployment": "serverless", "placement": {"cloud": backup.cloud, "region": backup.region},
+                "schema": backup.schema, "embed": copy.deepcopy(backup.embed),
+            }
+            _, index = self.create_index(draft)
+            job = RestoreJob(self._new_id(), backup_id, index.name, index.id, now, now + self._delay)
+            self._store.restore_jobs[job.id] = job
+            return {"restore_job_id": job.id, "index_id": index.id}
+
+    # --- restore jobs -----------------------------------------------------------------------
+
+    def list_restore_jobs(self, limit: int, token: str | None) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin()
+            page, next_token = self._page(list(self._store.restore_jobs.values()), limit, token)
+            return views.page([views.restore_job_model(j, *j.progress(now)) for j in page], next_token)
+
+    def describe_restore_job(self, job_id: str) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin()
+            job = self._store.restore_jobs.get(job_id)
+            if job is None:
+                raise ApiError(404, f"Restore job {job_id} not found.")
+            return views.restore_job_model(job, *job.progress(now))
+
+
+def _slug(cell: str) -> str:
+    digest = hashlib.sha1(cell.encode()).hexdigest()
+    return f"{digest[:4]}-{digest[4:8]}-{digest[8:12]}"
+
+
+def _configured_embed(index: Index, change: dict[str, Any]) -> dict[str, Any]:
+    """The embed block after configure: the model is fixed once set and must fit the index."""
+    current = index.embed or {}
+    model_name = change.get("model", current.get("model"))
+    if model_name is None:
+        raise bad_request("embed.model is required to make an index integrated.")
+    if current and model_name != current["model"]:
+        raise bad_request(f"Cannot change the embedding model of index {index.name} from {current['model']}.")
+    model = rules.check_embed_model(model_name)
+    if model.vector_type != index.vector_type or (
+        model.vector_type == "dense" and index.dimension not in model.dimensions
+    ) or index.metric not in model.metrics:
+        raise bad_request(
+            f"Model {model.name} does not match the index: its vector type, dimension and metric must match."
+        )
+    field_map = rules.check_field_map(change.get("field_map", current.get("field_map", {})))
+    return views.embed_block(
+        model, index.dimension, index.metric, field_map,
+        {**current.get("read_parameters", {}), **change.get("read_parameters", {})},
+        {**current.get("write_parameters", {}), **change.get("write_parameters", {})},
+    )

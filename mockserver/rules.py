@@ -1,0 +1,317 @@
+"""The value rules of the control plane, each written once (400 unless said otherwise).
+
+Every function takes an already *shape-checked* value (see :mod:`mockserver.bodies`) and
+either returns it normalised or raises :class:`~mockserver.errors.ApiError`. Rules a
+seeded deviation can switch off consult the :class:`~mockserver.policy.Policy`; nothing
+else here knows about deviations.
+
+Catalogues (regions, pod environments, embedding models) follow the research notes
+(``shared/research/pinecone-behavior.md`` sections 3 and 9).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.errors import ApiError, bad_request
+from mockserver.policy import Policy, Rule
+
+# --- catalogues -----------------------------------------------------------------------------
+
+SERVERLESS_REGIONS: dict[str, frozenset[str]] = {
+    "aws": frozenset({"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"}),
+    "gcp": frozenset({"us-central1", "europe-west4"}),
+    "azure": frozenset({"eastus2", "germanywestcentral"}),
+}
+POD_ENVIRONMENTS = frozenset({
+    "us-west1-gcp", "us-central1-gcp", "us-west4-gcp", "us-east4-gcp", "northamerica-northeast1-gcp",
+    "asia-northeast1-gcp", "asia-southeast1-gcp", "us-east1-gcp", "eu-west1-gcp", "eu-west4-gcp",
+    "us-east-1-aws", "eastus-azure",
+})
+#: BYOC environments are per customer; the mock's project has one (an invented name).
+BYOC_ENVIRONMENTS = frozenset({"aws-us-east-1-b921"})
+
+METRICS = ("cosine", "euclidean", "dotproduct")
+VECTOR_TYPES = ("dense", "sparse")
+DELETION_PROTECTION = ("disabled", "enabled")
+READ_CAPACITY_MODES = ("OnDemand", "Dedicated")
+NODE_TYPES = ("b1", "t1")
+POD_TYPE = re.compile(r"\A(s1|p1|p2)\.(x1|x2|x4|x8)\Z")
+NAME = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
+MAX_NAME_LENGTH = 45
+MAX_DIMENSION = 20_000
+TAG_KEY = re.compile(r"\A[A-Za-z0-9_-]{1,80}\Z")
+TAG_VALUE = re.compile(r"\A[A-Za-z0-9;@_\-.+ ]{0,120}\Z")
+DEFAULT_PAGE_LIMIT = 10
+MAX_PAGE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class EmbedModel:
+    name: str
+    vector_type: str
+    dimensions: tuple[int, ...]
+    default_dimension: int | None
+    metrics: tuple[str, ...]
+
+    @property
+    def default_metric(self) -> str:
+        return self.metrics[0]
+
+
+EMBED_MODELS: dict[str, EmbedModel] = {
+    model.name: model
+    for model in (
+        EmbedModel("multilingual-e5-large", "dense", (1024,), 1024, ("cosine", "euclidean")),
+        EmbedModel("llama-text-embed-v2", "dense", (384, 512, 768, 1024, 2048), 1024, ("cosine", "dotproduct")),
+        EmbedModel("pinecone-sparse-english-v0", "sparse", (), None, ("dotproduct",)),
+    )
+}
+DEFAULT_READ_PARAMETERS = {"input_type": "query", "truncate": "END"}
+DEFAULT_WRITE_PARAMETERS = {"input_type": "passage", "truncate": "END"}
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def check_name(policy: Policy, name: str) -> str:
+    """Index and collection names: 1-45 lowercase alphanumerics or '-', alphanumeric at both ends."""
+    if not policy.enforces(Rule.NAME_FORMAT):
+        if not name:
+            raise bad_request("Name must not be empty")
+        return name
+    if len(name) > MAX_NAME_LENGTH:
+        raise bad_request(f"Name must be {MAX_NAME_LENGTH} characters or less")
+    if not NAME.match(name):
+        raise bad_request(
+            "Name must consist of lower case alphanumeric characters or '-', "
+            "and must start and end with an alphanumeric character"
+        )
+    return name
+
+
+# --- vectors --------------------------------------------------------------------------------
+
+
+def check_enum(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise bad_request(f"Invalid value for {field}: `{value}`. Expected one of: {', '.join(allowed)}.")
+    return value
+
+
+def check_metric(policy: Policy, metric: str) -> str:
+    if not policy.enforces(Rule.METRIC_ENUM):
+        return metric
+    return check_enum("metric", metric, METRICS)
+
+
+def check_vectors(policy: Policy, vector_type: str | None, dimension: int | None, metric: str | None) -> tuple[str, int | None, str]:
+    """(vector_type, dimension, metric) of a new index, with the service's defaults filled in.
+
+    Dense needs a dimension 1..20000 and defaults to cosine; sparse takes no dimension and
+    only the dotproduct metric (which is also its default).
+    """
+    vector_type = check_enum("vector_type", "dense" if vector_type is None else vector_type, VECTOR_TYPES)
+    if metric is not None:
+        metric = check_metric(policy, metric)
+    if vector_type == "sparse":
+        if dimension is not None and policy.enforces(Rule.SPARSE_WITHOUT_DIMENSION):
+            raise bad_request("Sparse vector indexes must not have a dimension.")
+        metric = metric or "dotproduct"
+        if metric != "dotproduct":
+            raise bad_request("Sparse vector indexes must use the metric dotproduct.")
+        return vector_type, dimension, metric
+    if dimension is None:
+        raise bad_request("Dimension is required for dense vector indexes.")
+    check_dimension(policy, dimension)
+    return vector_type, dimension, metric or "cosine"
+
+
+def check_dimension(policy: Policy, dimension: int) -> int:
+    if policy.enforces(Rule.DIMENSION_RANGE) and not 1 <= dimension <= MAX_DIMENSION:
+        raise bad_request(f"Dimension must be between 1 and {MAX_DIMENSION}, got {dimension}.")
+    return dimension
+
+
+# --- flags and tags -------------------------------------------------------------------------
+
+
+def check_deletion_protection(value: str) -> str:
+    return check_enum("deletion_protection", value, DELETION_PROTECTION)
+
+
+def check_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Tag keys <= 80 chars of ``[A-Za-z0-9_-]``; values <= 120 chars of alphanumerics and ``;@_-.+ ``.
+
+    An empty value is allowed: on configure it deletes the key.
+    """
+    for key, value in tags.items():
+        if not TAG_KEY.match(key):
+            raise bad_request(f"Invalid tag key `{key[:100]}`: keys are 1-80 characters of letters, digits, '_' or '-'.")
+        if not TAG_VALUE.match(value):
+            raise bad_request(
+                f"Invalid value for tag `{key}`: values are up to 120 characters of letters, digits, spaces and ;@_-.+"
+            )
+    return dict(tags)
+
+
+# --- placement ------------------------------------------------------------------------------
+
+
+def check_serverless_location(policy: Policy, cloud: str, region: str) -> tuple[str, str]:
+    """A known (cloud, region) pair; an unknown pair is 404 as in production (research R-IDX-14)."""
+    if not policy.enforces(Rule.KNOWN_REGION):
+        return cloud, region
+    if region not in SERVERLESS_REGIONS.get(cloud, ()):
+        if cloud not in SERVERLESS_REGIONS:
+            check_enum("cloud", cloud, tuple(SERVERLESS_REGIONS))
+        raise ApiError(404, f"Resource cloud: {cloud} region: {region} not found.")
+    return cloud, region
+
+
+def check_environment(policy: Policy, environment: str, known: frozenset[str]) -> str:
+    if policy.enforces(Rule.KNOWN_REGION) and environment not in known:
+        raise ApiError(404, f"Resource environment: {environment} not found.")
+    return environment
+
+
+def check_pod_type(pod_type: str) -> str:
+    if not POD_TYPE.match(pod_type):
+        raise bad_request(
+            f"Invalid pod type `{pod_type}`: expected <s1|p1|p2>.<x1|x2|x4|x8>, for example p1.x1."
+        )
+    return pod_type
+
+
+def pod_size(pod_type: str) -> tuple[str, int]:
+    family, size = pod_type.split(".")
+    return family, int(size[1:])
+
+
+def check_pod_resize(current: str, wanted: str) -> str:
+    """Pods may grow within their family: no scale down, no family change."""
+    check_pod_type(wanted)
+    (family, size), (new_family, new_size) = pod_size(current), pod_size(wanted)
+    if new_family != family:
+        raise bad_request(f"Cannot change pod type from {current} to {wanted}: changing the pod family is not supported.")
+    if new_size < size:
+        raise bad_request(f"Cannot scale down an existing index from {current} to {wanted}.")
+    return wanted
+
+
+def check_pod_spec(policy: Policy, pod: dict[str, Any]) -> dict[str, Any]:
+    """A pod spec with defaults (replicas = shards = 1); ``pods`` must equal replicas x shards."""
+    check_pod_type(pod["pod_type"])
+    replicas, shards = pod.get("replicas", 1), pod.get("shards", 1)
+    for field, value in (("replicas", replicas), ("shards", shards)):
+        if value < 1:
+            raise bad_request(f"Invalid value for {field}: must be at least 1, got {value}.")
+    if "pods" in pod and pod["pods"] != replicas * shards:
+        raise bad_request(
+            f"Invalid value for pods: {pod['pods']}; pods must equal replicas x shards ({replicas * shards})."
+        )
+    check_environment(policy, pod["environment"], POD_ENVIRONMENTS)
+    normal: dict[str, Any] = {"environment": pod["environment"], "pod_type": pod["pod_type"],
+                              "replicas": replicas, "shards": shards}
+    if "metadata_config" in pod:
+        normal["metadata_config"] = pod["metadata_config"]
+    if "source_collection" in pod:
+        normal["source_collection"] = pod["source_collection"]
+    return normal
+
+
+def check_read_capacity(read_capacity: dict[str, Any]) -> dict[str, Any]:
+    """``{"mode": "OnDemand"}`` or a Dedicated config with node type, Manual scaling, replicas and shards."""
+    mode = check_enum("read_capacity.mode", read_capacity["mode"], READ_CAPACITY_MODES)
+    if mode == "OnDemand":
+        return {"mode": "OnDemand"}
+    dedicated = read_capacity.get("dedicated")
+    if dedicated is None:
+        raise bad_request("read_capacity.dedicated is required when mode is Dedicated.")
+    node_type = check_enum("read_capacity.dedicated.node_type", dedicated.get("node_type", ""), NODE_TYPES)
+    scaling = check_enum("read_capacity.dedicated.scaling", dedicated.get("scaling", ""), ("Manual",))
+    manual = dedicated.get("manual")
+    if manual is None:
+        raise bad_request("read_capacity.dedicated.manual is required when scaling is Manual.")
+    replicas, shards = manual.get("replicas", 1), manual.get("shards", 1)
+    if replicas < 0 or shards < 1:
+        raise bad_request("read_capacity.dedicated.manual needs replicas >= 0 and shards >= 1.")
+    return {"mode": "Dedicated",
+            "dedicated": {"node_type": node_type, "scaling": scaling, "manual": {"replicas": replicas, "shards": shards}}}
+
+
+# --- integrated embedding -------------------------------------------------------------------
+
+
+def check_embed_model(name: str) -> EmbedModel:
+    model = EMBED_MODELS.get(name)
+    if model is None:
+        raise bad_request(f"Model {name} not found.")
+    return model
+
+
+def check_field_map(field_map: dict[str, Any]) -> dict[str, Any]:
+    if "text" not in field_map:
+        raise bad_request("Missing required key 'text' in field_map.")
+    if not isinstance(field_map["text"], str) or not field_map["text"]:
+        raise bad_request("field_map.text must be a non-empty string naming a field.")
+    return dict(field_map)
+
+
+def embed_vectors(policy: Policy, model: EmbedModel, metric: str | None, dimension: int | None) -> tuple[str, int | None, str]:
+    """(vector_type, dimension, metric) an integrated index of ``model`` gets."""
+    if metric is not None:
+        check_metric(policy, metric)
+        if metric not in model.metrics:
+            raise bad_request(
+                f"Metric {metric} is invalid for model {model.name}; supported metrics: {', '.join(model.metrics)}."
+            )
+    if dimension is not None and dimension not in model.dimensions:
+        supported = ", ".join(map(str, model.dimensions)) or "none (sparse model)"
+        raise bad_request(f"Dimension {dimension} is not supported by model {model.name}; supported: {supported}.")
+    return model.vector_type, dimension or model.default_dimension, metric or model.default_metric
+
+
+# --- quotas and pages -----------------------------------------------------------------------
+
+
+def check_quota(used: int, adding: int, limit: int, message: str, *, status: int = 403) -> None:
+    if used + adding > limit:
+        raise ApiError(status, message)
+
+
+def page_limit(policy: Policy, raw: str | None) -> int:
+    """``limit`` query parameter: an integer 1..100, default 10."""
+    if raw is None:
+        return DEFAULT_PAGE_LIMIT
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw):
+        raise bad_request(f"Invalid value for limit: `{raw[:40]}` is not an integer.")
+    limit = int(raw)
+    if not 1 <= limit <= MAX_PAGE_LIMIT:
+        if policy.enforces(Rule.LIMIT_RANGE):
+            raise bad_request(f"Invalid value for limit: {limit}; limit must be between 1 and {MAX_PAGE_LIMIT}.")
+        limit = max(limit, 1)
+    return limit
+
+
+_TOKEN_PREFIX = "offset:"
+
+
+def page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
+
+
+def page_offset(raw: str | None) -> int:
+    """The offset a ``paginationToken`` stands for; 400 for a token the mock did not issue."""
+    if raw is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(raw.encode("ascii")).decode("ascii")
+    except (ValueError, UnicodeError):
+        text = ""
+    if not text.startswith(_TOKEN_PREFIX) or not text[len(_TOKEN_PREFIX):].isdigit():
+        raise bad_request("Invalid pagination token.")
+    return int(text[len(_TOKEN_PREFIX):])

@@ -1,0 +1,84 @@
+"""Serving the mock on loopback: the ``pinecone-conformance mock`` command and a test helper."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from mockserver.app import create_app
+from mockserver.deviations import CATALOG
+from mockserver.settings import MockSettings
+
+HOST = "127.0.0.1"
+
+
+def deviation_table() -> str:
+    """Name, category and description of every seeded deviation, as aligned columns."""
+    rows = [("NAME", "CATEGORY", "DESCRIPTION")] + [(d.name, d.category, d.description) for d in CATALOG.values()]
+    name_width = max(len(row[0]) for row in rows)
+    category_width = max(len(row[1]) for row in rows)
+    return "\n".join(f"{n:<{name_width}}  {c:<{category_width}}  {d}".rstrip() for n, c, d in rows)
+
+
+def main_mock(args: argparse.Namespace) -> int:
+    """``pinecone-conformance mock``: serve until interrupted (exit 0), or list the deviations."""
+    from conformance.cli import UsageError
+
+    if args.list_deviations:
+        print(deviation_table())
+        return 0
+    api_key = args.api_key or os.environ.get("PINECONE_API_KEY") or "test-key"
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"invalid port: {args.port}")
+    delay = args.lifecycle_delay if args.lifecycle_delay is not None else 0.0
+    if delay < 0:
+        raise UsageError(f"--lifecycle-delay must not be negative: {delay}")
+    try:
+        app = create_app(api_key, args.deviation, settings=MockSettings(lifecycle_delay=delay))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
+        with socket.socket() as probe:
+            probe.bind((HOST, args.port))
+    except OSError as error:
+        raise UsageError(f"cannot listen on {HOST}:{args.port}: {error.strerror}") from None
+    switched = f" with deviations: {', '.join(args.deviation)}" if args.deviation else ""
+    print(f"pinecone-conformance mock serving on http://{HOST}:{args.port}{switched}", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a daemon thread; yield its base URL; stop on exit.
+
+    ``port=0`` picks a free port.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    chosen = sock.getsockname()[1]
+    config = uvicorn.Config(app, host=HOST, port=chosen, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mock-{chosen}")
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the mock did not start on {HOST}:{chosen}")
+            time.sleep(0.01)
+        yield f"http://{HOST}:{chosen}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

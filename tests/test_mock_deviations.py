@@ -1,0 +1,226 @@
+"""Every seeded deviation changes what a client observes.
+
+One fixed probe script (request sequences over all 18 operations, valid and invalid input,
+multi-step sequences) runs against the faithful mock and against the mock with one
+deviation switched on. The normalised transcripts must differ, and they must differ in at
+least one operation the deviation's catalog entry lists. No deviation is special-cased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.app import create_app
+from mockserver.deviations import ALL_OPERATIONS, CATALOG, CATEGORIES
+from mockserver.document import raw_document, routes
+from mockserver.settings import ManualClock, MockSettings
+from spec.loader import operations
+
+KEY = "probe-key"
+VERSION = {"X-Pinecone-Api-Version": "2026-04"}
+AUTH = {"Api-Key": KEY, **VERSION}
+SERVERLESS = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+
+
+def _operation_id(method: str, path: str) -> str:
+    for route in routes():
+        if route.method == method and route.pattern.match(path):
+            return route.operation_id
+    return "-"
+
+
+class Probe:
+    """Sends requests and keeps a transcript of (operation, status, content type, body)."""
+
+    def __init__(self, app: Any) -> None:
+        # httpx's ASGI transport driven by a private event loop in this thread: in process,
+        # over the full ASGI interface, without the thread hops of Starlette's TestClient.
+        self.loop = asyncio.new_event_loop()
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://mock")
+        self.transcript: list[tuple[str, str, int, str, Any]] = []
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()
+
+    def __call__(self, method: str, path: str, json: Any = None, *, headers: dict[str, str] = AUTH,
+                 params: dict[str, Any] | None = None) -> Any:
+        response = self.loop.run_until_complete(
+            self.client.request(method, path, json=json, headers=headers, params=params))
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        content_type = response.headers.get("content-type", "").split(";")[0]
+        self.transcript.append((_operation_id(method, path), f"{method} {path} {params or ''}",
+                                response.status_code, content_type, body))
+        return body if isinstance(body, dict) else {}
+
+
+#: One request line per operation, path parameters filled with a name that does not exist.
+SAMPLE_PATHS = [(op.method.upper(), re.sub(r"\{\w+\}", "probe-x", op.path))
+                for op in operations(raw_document()).values()]
+
+
+def run_probe(app: Any) -> list[tuple[str, str, int, str, Any]]:
+    p = Probe(app)
+    # auth, wrong key and version header, on every operation
+    for method, path in SAMPLE_PATHS:
+        p(method, path, {}, headers=VERSION)
+        p(method, path, {}, headers={"Api-Key": "not-the-key", **VERSION})
+        p(method, path, {}, headers={"Api-Key": KEY})
+    p("PUT", "/indexes/probe-x", {})
+
+    # indexes: create, defaults, rules
+    p("POST", "/indexes", {"name": "probe-plain", "dimension": 8, "spec": SERVERLESS})
+    p("POST", "/indexes", {"name": "probe-tags", "dimension": 8, "spec": SERVERLESS, "tags": {"env": "dev", "team": "a"}})
+    p("POST", "/indexes", {"name": "probe-plain", "dimension": 16, "spec": SERVERLESS})
+    for bad in ({"name": "Bad_Name", "dimension": 8}, {"name": "probe-d0", "dimension": 0},
+                {"name": "probe-dbig", "dimension": 20001},
+                {"name": "probe-sd", "dimension": 8, "vector_type": "sparse", "metric": "dotproduct"},
+                {"name": "probe-metric", "dimension": 8, "metric": "manhattan"}):
+        p("POST", "/indexes", {**bad, "spec": SERVERLESS})
+    p("POST", "/indexes", {"name": "probe-region", "dimension": 8, "spec": {"serverless": {"cloud": "aws", "region": "mars-1"}}})
+    p("POST", "/indexes", {"name": "probe-sparse", "vector_type": "sparse", "metric": "dotproduct", "spec": SERVERLESS})
+    for name in ("probe-plain", "probe-tags", "probe-sparse", "probe-plain"):
+        p("GET", f"/indexes/{name}")
+    p("GET", "/indexes")
+
+    # configure -> describe, tag deletion, deletion protection
+    p("PATCH", "/indexes/probe-tags", {"tags": {"env": "prod", "team": ""}, "deletion_protection": "enabled"})
+    p("GET", "/indexes/probe-tags")
+    p("DELETE", "/indexes/probe-tags")
+    p("GET", "/indexes/probe-tags")
+    p("PATCH", "/indexes/probe-tags", {"deletion_protection": "disabled"})
+    p("DELETE", "/indexes/probe-tags")
+    p("GET", "/indexes/probe-tags")
+    p("GET", "/indexes")
+    p("DELETE", "/indexes/probe-missing")
+    p("GET", "/indexes/probe-missing")
+    p("PATCH", "/indexes/probe-missing", {"tags": {"a": "b"}})
+
+    # create-for-model
+    embed = {"model": "multilingual-e5-large", "field_map": {"text": "chunk"}}
+    p("POST", "/indexes/create-for-model", {"name": "probe-model", "cloud": "aws", "region": "us-east-1", "embed": embed})
+    p("POST", "/indexes/create-for-model", {"name": "probe-model", "cloud": "aws", "region": "us-east-1", "embed": embed})
+    p("POST", "/indexes/create-for-model", {"name": "Probe_Model", "cloud": "aws", "region": "us-east-1", "embed": embed})
+    p("POST", "/indexes/create-for-model", {"name": "probe-model2", "cloud": "aws", "region": "mars-1", "embed": embed})
+    p("POST", "/indexes/create-for-model", {"name": "probe-model3", "cloud": "aws", "region": "us-east-1",
+                                            "embed": {**embed, "metric": "manhattan"}})
+    p("GET", "/indexes/probe-model")
+
+    # pods and collections
+    p("POST", "/indexes", {"name": "probe-pod", "dimension": 8, "spec": {"pod": {"environment": "us-east1-gcp", "pod_type": "p1.x1"}}})
+    p("GET", "/indexes/probe-pod")
+    p("POST", "/collections", {"name": "probe-coll", "source": "probe-pod"})
+    p("POST", "/collections", {"name": "probe-coll", "source": "probe-pod"})
+    p("POST", "/collections", {"name": "Probe_Coll", "source": "probe-pod"})
+    p("GET", "/collections/probe-coll")
+    p("GET", "/collections")
+    p("DELETE", "/collections/probe-coll")
+    p("GET", "/collections/probe-coll")
+    p("DELETE", "/collections/probe-coll")
+
+    # backups: a pagination walk, limits, tokens
+    backup_ids = [p("POST", "/indexes/probe-plain/backups", {"name": f"b{i}"}).get("backup_id", "none") for i in range(3)]
+    p("POST", "/indexes/probe-missing/backups", {})
+    for operation_path in ("/backups", "/indexes/probe-plain/backups"):
+        token, pages = None, 0
+        while pages < 5:
+            page = p("GET", operation_path, params={"limit": 1} | ({"paginationToken": token} if token else {}))
+            pages += 1
+            token = (page.get("pagination") or {}).get("next")
+            if not token:
+                break
+        for params in ({"limit": 0}, {"limit": 101}, {"paginationToken": "garbage"}, {}):
+            p("GET", operation_path, params=params)
+    p("GET", f"/backups/{backup_ids[0]}")
+    p("DELETE", f"/backups/{backup_ids[2]}")
+    p("GET", f"/backups/{backup_ids[2]}")
+    p("DELETE", f"/backups/{backup_ids[2]}")
+
+    # restore
+    job = p("POST", f"/backups/{backup_ids[0]}/create-index", {"name": "probe-restored", "tags": {"r": "1"}})
+    p("POST", f"/backups/{backup_ids[0]}/create-index", {"name": "probe-restored"})
+    p("POST", f"/backups/{backup_ids[0]}/create-index", {"name": "Probe_Restored"})
+    p("POST", "/backups/probe-missing/create-index", {"name": "probe-r2"})
+    p("GET", "/indexes/probe-restored")
+    p("GET", f"/restore-jobs/{job.get('restore_job_id', 'none')}")
+    p("GET", "/restore-jobs/probe-missing")
+    p("POST", f"/backups/{backup_ids[1]}/create-index", {"name": "probe-restored2"})
+    token, pages = None, 0
+    while pages < 5:
+        page = p("GET", "/restore-jobs", params={"limit": 1} | ({"paginationToken": token} if token else {}))
+        pages += 1
+        token = (page.get("pagination") or {}).get("next")
+        if not token:
+            break
+    for params in ({"limit": 0}, {"limit": 101}, {"paginationToken": "garbage"}, {}):
+        p("GET", "/restore-jobs", params=params)
+    p("GET", "/indexes")
+    p.close()
+    return p.transcript
+
+
+def normalised(transcript: list) -> list:
+    """Ids become ``<id-N>`` in order of appearance and timestamps ``<time>``."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        return names.setdefault(match.group(0), f"<id-{len(names)}>")
+
+    text = repr(transcript)
+    return [TIMESTAMP.sub("<time>", UUID.sub(rename, text))]
+
+
+def _fresh(deviations=()) -> Any:
+    return create_app(KEY, deviations, clock=ManualClock(), settings=MockSettings(seed=1))
+
+
+@pytest.fixture(scope="module")
+def faithful() -> list:
+    transcript = run_probe(_fresh())
+    assert normalised(transcript) == normalised(run_probe(_fresh())), "the probe is not deterministic"
+    return transcript
+
+
+def test_probe_touches_every_operation(faithful):
+    seen = {operation for operation, *_ in faithful}
+    assert set(ALL_OPERATIONS) <= seen
+    assert all(status < 500 for _, _, status, _, _ in faithful)
+    ok = {operation for operation, _, status, _, _ in faithful if status < 300}
+    assert set(ALL_OPERATIONS) <= ok, set(ALL_OPERATIONS) - ok
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_deviation_changes_behaviour(faithful, name):
+    deviated = run_probe(_fresh([name]))
+    assert normalised(deviated) != normalised(faithful), f"{name} changes nothing the probe sees"
+    differing = {a[0] for a, b in zip(faithful, deviated, strict=False) if a[2:] != b[2:]}
+    if len(faithful) == len(deviated) and differing:
+        assert differing & set(CATALOG[name].operations), (
+            f"{name} shows in {sorted(differing)}, none of its catalogued operations")
+
+
+def test_catalog_shape():
+    assert len(CATALOG) >= 25
+    assert {d.category for d in CATALOG.values()} == set(CATEGORIES)
+    known = set(operations(raw_document()))
+    assert set(ALL_OPERATIONS) == known
+    for name, deviation in CATALOG.items():
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) and deviation.name == name
+        assert deviation.category in CATEGORIES
+        assert deviation.description and "\n" not in deviation.description
+        assert deviation.operations and set(deviation.operations) <= known
+
+
+def test_deviations_combine():
+    names = ["configure-200", "error-message-only", "accept-invalid-names"]
+    assert normalised(run_probe(_fresh(names))) != normalised(run_probe(_fresh([names[0]])))
