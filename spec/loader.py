@@ -92,7 +92,6 @@ def parse_yaml(text: str, source: str = "<document>") -> dict:
 def validate_document(raw: dict, source: str = "<document>") -> None:
     """Validate against the OpenAPI 3.0 meta-schema (openapi-spec-validator); one-line SpecError."""
     from openapi_spec_validator import OpenAPIV30SpecValidator
-    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     if not str(raw.get("openapi", "")).startswith("3.0"):
         raise SpecError(f"{source}: not an OpenAPI 3.0 document (openapi: {raw.get('openapi')!r})")
