@@ -135,12 +135,35 @@ def _install_hooks(schema, state: RunState) -> None:
         """429 is throttling, not a contract finding; some 400s depend on state the generator cannot know."""
         if response is not None and response.status_code == 429:
             return False
+        if type(failure).__name__ == "AcceptedNegativeData" and _only_nulls_were_invalid(case, state):
+            state.record(Finding(
+                kind="leniency", check="explicit_null_accepted", severity="note",
+                message="the server accepted explicit nulls for optional fields (as the real service does for "
+                        "the official SDK); the body is otherwise valid",
+                operation=case.operation.definition.raw.get("operationId"),
+                location=state.operations[case.operation.definition.raw.get("operationId")].pointer + "/requestBody",
+                request=_curl_from_prepared(response.request, state) if response is not None else None,
+                status=getattr(response, "status_code", None), seed=state.seed))
+            return False
         if type(failure).__name__ == "RejectedPositiveData" and response is not None \
                 and 400 <= response.status_code < 500:
             operation_id = case.operation.definition.raw.get("operationId")
             # Schema-valid but breaking a prose rule (or needing state we cannot know): rejecting it is right.
             return request_problem(operation_id, case.body, dict(case.query or {})) is None
         return True
+
+
+def _only_nulls_were_invalid(case, state: RunState) -> bool:
+    """Is this negative case invalid only through ``null`` members of its body?"""
+    from conformance.validation import without_nulls
+
+    operation_id = case.operation.definition.raw.get("operationId")
+    body = case.body
+    if not isinstance(body, dict) or "requestBody" not in case.operation.definition.raw:
+        return False
+    if state.request_bodies.errors(operation_id, body) == []:
+        return False  # not invalid by the contract at all (only by our tightened view)
+    return state.request_bodies.errors(operation_id, without_nulls(body)) == []
 
 
 def _linked_fields(case) -> dict:
@@ -179,7 +202,7 @@ def pinecone_observer(ctx, response, case):
             request_body = json.loads(request_body)
         except ValueError:
             pass
-    state.observe(
+    exchange, problems = state.observe(
         operation_id,
         method=request.method or case.method,
         path=path,
@@ -193,7 +216,41 @@ def pinecone_observer(ctx, response, case):
         body=body,
         via="schemathesis",
     )
+    _compare_validators(ctx, response, case, state, exchange, problems)
     return None
+
+
+def _compare_validators(ctx, response, case, state: RunState, exchange, problems) -> None:
+    """Schemathesis and openapi-core must agree on whether a body fits its schema; where they
+    do not, one of them (or the schema) is wrong, and that is worth a finding of its own."""
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    if response.status_code == 429 or any(p.kind in ("status-code", "content-type") for p in problems):
+        return
+    if exchange.body is None:
+        return
+    core_invalid = any(p.kind == "response-schema" and p.severity == "error" for p in problems)
+    try:
+        response_schema_conformance(ctx, response, case)
+        schemathesis_invalid = False
+    except Exception:  # a Failure or a FailureGroup: Schemathesis found the body invalid
+        schemathesis_invalid = True
+    if core_invalid == schemathesis_invalid:
+        return
+    verdict = {True: "invalid", False: "valid"}
+    state.record(Finding(
+        kind="validator-disagreement",
+        check="validator_agreement",
+        severity="warning",
+        message=f"openapi-core finds this response {verdict[core_invalid]}, Schemathesis finds it "
+                f"{verdict[schemathesis_invalid]}: one of the validators, or the schema, is wrong",
+        operation=exchange.operation_id,
+        location=exchange.response_pointer,
+        request=_curl_from_prepared(response.request, state),
+        status=response.status_code,
+        response=redact(excerpt(response.content) or "", state.secrets) or None,
+        seed=state.seed,
+    ))
 
 
 # --- running ------------------------------------------------------------------------------

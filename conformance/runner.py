@@ -14,6 +14,7 @@ import argparse
 import json
 import random
 import shutil
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +54,10 @@ def check_deviations(names: list[str]) -> None:
         raise UsageError(f"unknown deviation {unknown[0]!r} (see: pinecone-conformance mock --list-deviations)")
 
 
-def pytest_arguments(args: argparse.Namespace, seed: int, output: Path) -> list[str]:
-    arguments = [str(SUITE_MODULE), "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
+def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet_terminal: bool = False) -> list[str]:
+    """pytest's options for a run; ``quiet_terminal`` hands the terminal to the progress line."""
+    terminal = ["-p", "no:terminal"] if quiet_terminal else ["-q", "--no-header", "-rN"]
+    arguments = [str(SUITE_MODULE), *terminal, "-p", "no:cacheprovider",
                  "--pcc-seed", str(seed), "--pcc-output", str(output), "--spec", str(args.spec),
                  "-W", "ignore::DeprecationWarning"]
     if args.base_url:
@@ -153,20 +156,74 @@ def main_run(args: argparse.Namespace) -> int:
     target = args.base_url or "the embedded mock" + (f" (deviations: {', '.join(args.deviation)})" if args.deviation else "")
     print(f"pinecone-conformance: testing {target} against {document.title} {document.version}, seed {seed}",
           file=sys.stderr)
-    status = pytest.main(pytest_arguments(args, seed, output))
-    if status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        print(f"pinecone-conformance: error: the suite did not complete (pytest exit {int(status)})", file=sys.stderr)
-        return EXIT_USAGE
+    progress = ProgressPlugin(output, enabled=not args.no_progress)
+    arguments = pytest_arguments(args, seed, output, quiet_terminal=progress.active)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a killed run still cleans up (fixture teardown)
+    try:
+        status = pytest.main(arguments, plugins=[progress])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        progress.finish()
     findings = FindingStore(output / FINDINGS_DIR).all()
     record = build_record(args, document, output, seed, started)
     record.exit_code = exit_code(findings, args.fail_on_warning)
+    completed = status not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+    if not completed:
+        record.exit_code = EXIT_USAGE
+        record.errors.append(f"the suite did not complete (pytest exit {int(status)})")
     record.save(output)
     written = _write_reports(output, findings, record, args.api_key)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "note")}
     print(f"pinecone-conformance: {len(findings)} findings ({counts['error']} errors, {counts['warning']} warnings, "
           f"{counts['note']} notes) from {record.requests_total} requests; seed {seed}; reports in {output}"
           + (f" ({', '.join(sorted(written))})" if written else ""), file=sys.stderr)
+    for line in _top_deviations(findings):
+        print(line, file=sys.stderr)
+    if not completed:
+        print(f"pinecone-conformance: error: the suite did not complete (pytest exit {int(status)})", file=sys.stderr)
     return record.exit_code
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _top_deviations(findings, limit: int = 5) -> list[str]:
+    """The most frequent error deviations, one line each, for the terminal."""
+    groups: dict[str, list] = {}
+    for finding in findings:
+        if finding.severity == "error":
+            groups.setdefault(finding.fingerprint, []).append(finding)
+    ranked = sorted(groups.values(), key=len, reverse=True)[:limit]
+    return [f"  x{len(group):<4} [{group[0].check}] {group[0].operation or '-'}: {group[0].message[:150]}" for group in ranked]
+
+
+class ProgressPlugin:
+    """Feeds the progress line from pytest's reports (works with xdist: reports reach the controller)."""
+
+    def __init__(self, output: Path, enabled: bool):
+        from reports.progress import Progress
+
+        self.output = output
+        self.progress = Progress(stream=sys.__stderr__, enabled=enabled)
+        self.active = self.progress.active
+
+    def pytest_collection_finish(self, session) -> None:
+        self.progress.start(len(session.items))
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "teardown":
+            self.progress.advance(report.nodeid.split("::")[-1], self._findings_so_far())
+
+    def _findings_so_far(self) -> int:
+        total = 0
+        for path in (self.output / FINDINGS_DIR).glob("findings-*.ndjson"):
+            with path.open("rb") as handle:
+                total += sum(1 for _ in handle)
+        return total
+
+    def finish(self) -> None:
+        self.progress.finish()
 
 
 def _write_reports(output: Path, findings, record, api_key: str | None) -> dict:

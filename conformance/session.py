@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ import httpx
 from conformance.findings import Finding, FindingStore, excerpt
 from conformance.redaction import curl_command, redact
 from conformance.response_checks import Exchange, check_exchange
-from conformance.validation import ResponseValidator, parse_json
+from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
 from spec.loader import operations
 
 EMBEDDED_BASE_URL = "http://embedded-mock"
@@ -48,7 +49,9 @@ class Target:
 
     def http_client(self) -> httpx.Client:
         if self.app is not None:
-            from starlette.testclient import TestClient
+            with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is what we ship
+                warnings.simplefilter("ignore")
+                from starlette.testclient import TestClient
 
             return TestClient(self.app, base_url=self.base_url, raise_server_exceptions=False)
         return httpx.Client(base_url=self.base_url, timeout=60.0)
@@ -78,6 +81,7 @@ class RunState:
 
     def __post_init__(self) -> None:
         self.validator = ResponseValidator(self.raw)
+        self.request_bodies = RequestBodyValidator(self.raw)
         self.operations = operations(self.raw)
 
     @property
@@ -128,8 +132,10 @@ class RunState:
         body: bytes,
         via: str,
         invalid_request: bool = False,
-    ) -> Exchange:
-        """Count, validate and check one response; record each problem as a finding."""
+    ) -> tuple[Exchange, list]:
+        """Count, validate and check one response; record each problem as a finding.
+
+        Returns the exchange and the problems found (a 429 is counted as throttling only)."""
         with self._lock:
             self.requests_total += 1
             self.observed_statuses[operation_id][str(status)] += 1
@@ -149,7 +155,7 @@ class RunState:
         if status == 429:
             with self._lock:
                 self.throttled += 1
-            return exchange
+            return exchange, []
         problems = self.validator.validate(
             operation_id, path=path, query=query, status=status, headers=headers, body=body
         ) + check_exchange(exchange)
@@ -174,7 +180,7 @@ class RunState:
                 seed=self.seed,
                 details={"via": via},
             ))
-        return exchange
+        return exchange, problems
 
     def _document_gap(self, problem, operation_id: str, status: int, invalid_request: bool):
         """A 400 for an invalid request (bad query parameters, a bogus version header) on an
@@ -271,7 +277,7 @@ class ApiClient:
         params = {k: v for k, v in (query or {}).items() if v is not None}
         response = self._send(operation.method.upper(), url_path, params, request_headers, content)
         query_string = response.request.url.query.decode() if response.request is not None else ""
-        exchange = self.state.observe(
+        exchange, _ = self.state.observe(
             operation_id,
             method=operation.method,
             path=url_path,

@@ -221,3 +221,35 @@ def parse_json(body: bytes) -> object:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+class RequestBodyValidator:
+    """The document's request-body schemas (OpenAPI 3.0 write context), for judging what a
+    server accepted: was a body invalid only because of explicit ``null``s?"""
+
+    def __init__(self, raw: dict):
+        from openapi_schema_validator import OAS30WriteValidator
+        from referencing import Registry, Resource
+
+        self._registry = Registry().with_resource("urn:contract", Resource.opaque(raw))
+        self._validator_class = OAS30WriteValidator
+        self._operations = operations(raw)
+        self._validators: dict = {}
+
+    def errors(self, operation_id: str, body: object) -> list[str]:
+        validator = self._validators.get(operation_id)
+        if validator is None:
+            operation = self._operations[operation_id]
+            pointer = f"{operation.pointer}/requestBody/content/application~1json/schema"
+            validator = self._validator_class({"$ref": f"urn:contract#{pointer}"}, registry=self._registry)
+            self._validators[operation_id] = validator
+        return [error.message for error in validator.iter_errors(body)]
+
+
+def without_nulls(value: object) -> object:
+    """``value`` with every ``null`` member of an object removed (recursively)."""
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value

@@ -773,6 +773,41 @@ def link_findings(raw: dict) -> list[Finding]:
     return found
 
 
+_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "pattern", "minLength",
+                "maxLength", "minItems", "maxItems")
+_INPUT_ERROR_STATUSES = ("400", "422", "4XX", "4xx", "default")
+
+
+def error_response_findings(raw: dict) -> list[Finding]:
+    """Parameters with constraints on operations that document no 400/422: a server cannot
+    reject an out-of-range value with a documented status (the list operations' ``limit`` is
+    1..100, yet they list only 200/401/500), so every conformant server is caught between
+    accepting bad input and answering an undocumented code."""
+    findings = []
+    for operation in operations(raw).values():
+        responses = {str(status) for status in operation.definition.get("responses", {})}
+        if responses & set(_INPUT_ERROR_STATUSES):
+            continue
+        for index, parameter in enumerate(operation.definition.get("parameters", [])):
+            parameter, _ = _deref(raw, parameter, "")
+            schema = parameter.get("schema", {}) if isinstance(parameter, dict) else {}
+            constraints = [key for key in _CONSTRAINTS if key in schema]
+            if not constraints:
+                continue
+            bounds = ", ".join(f"{key} {schema[key]}" for key in constraints)
+            findings.append(Finding(
+                kind="document-gap",
+                check="constrained-input-without-4xx",
+                severity="warning",
+                message=f"{parameter.get('in')} parameter {parameter.get('name')!r} is constrained ({bounds}) but "
+                        f"{operation.operation_id} documents no 400/422 response to reject a violation with "
+                        f"(documented: {', '.join(sorted(responses))})",
+                operation=operation.operation_id,
+                location=f"{operation.pointer}/parameters/{index}/schema",
+            ))
+    return findings
+
+
 def _status(status: str) -> int | None:
     return int(status) if str(status).isdigit() else None
 
@@ -801,6 +836,7 @@ def check_document(raw: dict) -> list[Finding]:
                 )
             )
     findings.extend(link_findings(raw))
+    findings.extend(error_response_findings(raw))
     unique: dict[tuple, Finding] = {}
     for finding in findings:
         unique.setdefault((finding.check, finding.location, finding.message), finding)

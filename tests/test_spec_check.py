@@ -41,6 +41,10 @@ CONFIRMED_2026_04 = {
     ("link-unknown-operation", f"{DESCRIBE_INDEX_LINKS}/FetchVector"),
     ("link-unknown-operation", f"{DESCRIBE_INDEX_LINKS}/DeleteOneVector"),
     ("link-unknown-operation", f"{DESCRIBE_INDEX_LINKS}/DeleteVector"),
+    # `limit` is bounded (1..100) but these list operations document no 400 to reject it with
+    ("constrained-input-without-4xx", "/paths/~1indexes~1{index_name}~1backups/get/parameters/2/schema"),
+    ("constrained-input-without-4xx", "/paths/~1backups/get/parameters/1/schema"),
+    ("constrained-input-without-4xx", "/paths/~1restore-jobs/get/parameters/1/schema"),
 }
 
 
@@ -77,7 +81,11 @@ def test_2026_04_findings_are_well_formed(findings_2026_04):
     assert by_check["example-undeclared-property"].operation == "configure_index"
     assert "pagination" in by_check["example-schema"].message
     assert by_check["example-schema"].operation == "list_restore_jobs"
-    assert {f.severity for f in findings_2026_04 if f.check != "example-undeclared-property"} == {"error"}
+    warnings = {"example-undeclared-property", "constrained-input-without-4xx"}
+    assert {f.severity for f in findings_2026_04 if f.check not in warnings} == {"error"}
+    assert {f.severity for f in findings_2026_04 if f.check in warnings} == {"warning"}
+    assert {f.operation for f in findings_2026_04 if f.check == "constrained-input-without-4xx"} == {
+        "list_index_backups", "list_project_backups", "list_restore_jobs"}
     assert {f.details["operationId"] for f in findings_2026_04 if f.check == "link-unknown-operation"} == {
         "upsert",
         "update",
@@ -99,7 +107,7 @@ def test_cli_on_2026_04_prints_every_defect_and_exits_1(capsys):
     out = capsys.readouterr().out
     for check, location in CONFIRMED_2026_04:
         assert any(check in line and location in line for line in out.splitlines()), (check, location)
-    assert out.rstrip().splitlines()[-1] == "9 errors, 1 warning"
+    assert out.rstrip().splitlines()[-1] == "9 errors, 4 warnings"
 
 
 def test_cli_json_format(capsys):
@@ -108,7 +116,7 @@ def test_cli_json_format(capsys):
     assert payload["version"] == "2026-04"
     assert payload["document"].endswith("db_control_2026-04.oas.yaml")
     assert len(payload["sha256"]) == 64
-    assert payload["summary"] == {"errors": 9, "warnings": 1, "notes": 0, "total": 10}
+    assert payload["summary"] == {"errors": 9, "warnings": 4, "notes": 0, "total": 13}
     assert {(f["check"], f["location"]) for f in payload["findings"]} == CONFIRMED_2026_04
     assert all(Finding.from_dict(f).kind for f in payload["findings"])
 
@@ -128,6 +136,9 @@ def _fixed(raw: dict) -> dict:
     ]
     value = configure["disable-deletion-protection"]["value"]
     value["deletion_protection"] = value.pop("delete_protection")
+    bad_request = copy.deepcopy(paths["/indexes"]["post"]["responses"]["400"])
+    for path in ("/indexes/{index_name}/backups", "/backups", "/restore-jobs"):
+        paths[path]["get"]["responses"]["400"] = copy.deepcopy(bad_request)
     return raw
 
 
