@@ -96,9 +96,23 @@ def _listed_names(reply: Reply, key: str = "indexes") -> list[str]:
     return [item.get("name") for item in items if isinstance(item, dict)]
 
 
-def _create_index(s: Scenario, body: dict, what: str) -> Reply:
-    reply = s.client.call("create_index", body=body)
+#: Documented refusals that say "not in this project" (quota, plan, payment), not "broken".
+PROJECT_LIMITS = {402, 403}
+
+
+def _create(s: Scenario, operation: str, what: str, **call) -> Reply:
+    """Create something the scenario needs. A quota or plan refusal (documented 402/403, e.g. a
+    starter project cannot create pod indexes) ends the scenario with a note, not an error."""
+    reply = s.client.call(operation, **call)
+    if reply.status in PROJECT_LIMITS:
+        s.fail("create_accepted", f"{what}: the project refused it ({reply.status}); the scenario was skipped",
+               reply, severity="note", kind="environment")
+        raise ScenarioAbort(what)
     return s.require(reply, SUCCESS, "create_accepted", what)
+
+
+def _create_index(s: Scenario, body: dict, what: str) -> Reply:
+    return _create(s, "create_index", what, body=body)
 
 
 def _wait_ready(s: Scenario, name: str) -> Reply:
@@ -266,12 +280,13 @@ def pod_index_and_collection(s: Scenario) -> None:
     _wait_ready(s, name)
 
     collection = s.new_name("col")
-    created = s.client.call("create_collection", body={"name": collection, "source": name})
-    s.require(created, SUCCESS, "create_accepted", "create of a collection from a ready pod index")
+    _create(s, "create_collection", "create of a collection from a ready pod index",
+            body={"name": collection, "source": name})
     reached, col = s.wait_for(lambda: s.client.call("describe_collection", path={"collection_name": collection}),
                               lambda r: r.field("status") == "Ready")
     if not reached:
-        s.fail("collection_becomes_ready", f"collection {collection} not Ready within {s.state.wait:g}s", col)
+        s.fail("collection_becomes_ready", f"collection {collection} not Ready within {s.state.wait:g}s "
+               "(collections can take minutes: raise --wait to be sure)", col, severity="warning")
     if col.field("dimension") not in (None, 6):
         s.fail("collection_matches_source", f"collection from a 6-dimension index reports dimension {col.field('dimension')!r}", col)
     if col.field("environment") not in (None, environment):
@@ -300,8 +315,8 @@ def backup_and_restore(s: Scenario) -> None:
     name = s.new_name("bsrc")
     _create_index(s, {"name": name, "dimension": 5, "metric": "dotproduct", "spec": SERVERLESS}, "create a backup source")
     _wait_ready(s, name)
-    backup = s.client.call("create_backup", path={"index_name": name}, body={"name": "nightly", "description": "suite"})
-    s.require(backup, SUCCESS, "create_accepted", f"backup of index {name}")
+    backup = _create(s, "create_backup", f"backup of index {name}", path={"index_name": name},
+                     body={"name": "nightly", "description": "suite"})
     backup_id = backup.field("backup_id")
     if backup.field("source_index_name") != name:
         s.fail("backup_matches_source", f"backup of {name} names source {backup.field('source_index_name')!r}", backup)
@@ -317,15 +332,15 @@ def backup_and_restore(s: Scenario) -> None:
     reached, described = s.wait_for(lambda: s.client.call("describe_backup", path={"backup_id": backup_id}),
                                     lambda r: r.field("status") == "Ready")
     if not reached:
-        s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.wait:g}s", described)
+        s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.wait:g}s (backups can "
+               "take minutes: raise --wait to be sure)", described, severity="warning")
         raise ScenarioAbort("backup not ready")
     if described.field("dimension") not in (None, 5):
         s.fail("backup_matches_source", f"backup of a 5-dimension index reports {described.field('dimension')!r}", described)
 
     target = s.new_name("rst")
-    restore = s.client.call("create_index_from_backup_operation", path={"backup_id": backup_id},
-                            body={"name": target, "tags": {"from": "backup"}})
-    s.require(restore, SUCCESS, "create_accepted", "create an index from a backup")
+    restore = _create(s, "create_index_from_backup_operation", "create an index from a backup",
+                      path={"backup_id": backup_id}, body={"name": target, "tags": {"from": "backup"}})
     job_id, index_id = restore.field("restore_job_id"), restore.field("index_id")
     restored = _describe(s, target)
     if restored.status != 200:
@@ -337,8 +352,11 @@ def backup_and_restore(s: Scenario) -> None:
     if job_id:
         reached, job = s.wait_for(lambda: s.client.call("describe_restore_job", path={"job_id": job_id}),
                                   lambda r: r.field("status") in ("Completed", "Failed"))
-        if not reached or job.field("status") != "Completed":
-            s.fail("restore_job_completes", f"restore job {job_id} is {job.field('status')!r} after {s.state.wait:g}s", job)
+        if reached and job.field("status") != "Completed":
+            s.fail("restore_job_completes", f"restore job {job_id} ended {job.field('status')!r}", job)
+        elif not reached:
+            s.fail("restore_job_completes", f"restore job {job_id} is {job.field('status')!r} after {s.state.wait:g}s "
+                   "(restores can take minutes: raise --wait to be sure)", job, severity="warning")
         for key, value in (("backup_id", backup_id), ("target_index_name", target), ("target_index_id", index_id)):
             if job.field(key) not in (None, value):
                 s.fail("restore_job_matches", f"restore job {key} is {job.field(key)!r}, expected {value!r}", job)
@@ -397,10 +415,9 @@ def pagination_walk(s: Scenario) -> None:
 def create_for_model(s: Scenario) -> None:
     """R-CFM-01: create-for-model with multilingual-e5-large."""
     name = s.new_name("emb")
-    reply = s.client.call("create_index_for_model", body={
+    _create(s, "create_index_for_model", "create-for-model with multilingual-e5-large", body={
         "name": name, "cloud": domain.DEFAULT_CLOUD, "region": domain.DEFAULT_REGION,
         "embed": {"model": "multilingual-e5-large", "field_map": {"text": "chunk_text"}}})
-    s.require(reply, SUCCESS, "create_accepted", "create-for-model with multilingual-e5-large")
     described = _describe(s, name)
     embed = described.field("embed") or {}
     checks = {"dimension": (described.field("dimension"), 1024), "metric": (described.field("metric"), "cosine"),

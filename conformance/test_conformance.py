@@ -13,7 +13,6 @@ import pytest
 from conformance.scenarios import SCENARIOS, run_scenario
 from spec.loader import load, operations
 
-_CONTRACT_OPERATIONS = list(operations(load("2026-04", validate=False).raw))
 STATELESS_PHASES = ("examples", "coverage", "fuzzing")
 
 
@@ -29,7 +28,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from conformance.plugin import selected_operations
 
     if "operation_id" in metafunc.fixturenames:
-        metafunc.parametrize("operation_id", selected_operations(metafunc.config, _CONTRACT_OPERATIONS))
+        contract_operations = list(operations(load(metafunc.config.getoption("--spec"), validate=False).raw))
+        metafunc.parametrize("operation_id", selected_operations(metafunc.config, contract_operations))
     if "scenario" in metafunc.fixturenames:
         wanted = set(metafunc.config.getoption("--pcc-operation"))
         names = [name for name, (_, ops) in SCENARIOS.items() if not wanted or not ops or wanted & set(ops)]

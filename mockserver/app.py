@@ -235,15 +235,18 @@ class MockApp:
 
 
 def _route(method: str, path: str) -> tuple[Any, dict[str, str], list[str]]:
-    allowed: list[str] = []
-    for route in routes():
-        match = route.pattern.match(path)
-        if match is None:
-            continue
+    """The route for ``method`` and ``path``, or the methods ``Allow`` should list.
+
+    ``/indexes/create-for-model`` also matches ``/indexes/{index_name}``: ``Allow`` names the
+    methods of the most specific matching path (fewest parameters), not of every pattern."""
+    matches = [(route, match) for route in routes() if (match := route.pattern.match(path)) is not None]
+    for route, match in matches:
         if route.method == method:
             return route, {name: unquote(value) for name, value in match.groupdict().items()}, []
-        allowed.append(route.method)
-    return None, {}, sorted(set(allowed))
+    if not matches:
+        return None, {}, []
+    fewest = min(len(match.groupdict()) for _, match in matches)
+    return None, {}, sorted({route.method for route, match in matches if len(match.groupdict()) == fewest})
 
 
 def _to_response(reply: Reply) -> Response:

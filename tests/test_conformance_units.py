@@ -187,3 +187,45 @@ def test_request_problem_knows_prose_rules():
         "a dense index without a dimension"
     assert request_problem("create_index", {"name": "a", "dimension": 3, "spec": serverless}) is None
     assert request_problem("list_project_backups", None, {"paginationToken": "abc"})
+
+
+# --- leniency and validator agreement -------------------------------------------------------------
+
+
+def test_explicit_nulls_are_told_apart_from_real_errors():
+    from conformance.validation import RequestBodyValidator, without_nulls
+
+    validator = RequestBodyValidator(RAW)
+    sdk_style = {"name": "a", "dimension": 3, "metric": "cosine", "spec": {"pod": {
+        "environment": "us-east-1-aws", "pod_type": "p1.x1", "metadata_config": None, "source_collection": None}}}
+    assert validator.errors("create_index", sdk_style)  # null is not allowed by the schema...
+    assert validator.errors("create_index", without_nulls(sdk_style)) == []  # ...and is the only problem
+    wrong_type = {**sdk_style, "dimension": "3"}
+    assert validator.errors("create_index", without_nulls(wrong_type))
+
+
+def test_validators_that_disagree_make_a_finding(tmp_path, monkeypatch):
+    import schemathesis.specs.openapi.checks as st_checks
+
+    from conformance import fuzz
+    from conformance.session import RunState, Target
+
+    state = RunState(target=Target("http://x", "k"), raw=RAW, store=FindingStore(tmp_path), seed=1, prefix="pcc-t")
+
+    class Request:
+        method, url, headers, body = "GET", "http://x/indexes/movies", {}, None
+
+    class Response:
+        status_code, content, request = 200, json.dumps(SERVERLESS_MODEL).encode(), Request()
+
+    exchange = _exchange("describe_index", SERVERLESS_MODEL, response_pointer="/p")
+
+    def schemathesis_says_invalid(ctx, response, case):
+        raise AssertionError("invalid")
+
+    monkeypatch.setattr(st_checks, "response_schema_conformance", schemathesis_says_invalid)
+    fuzz._compare_validators(None, Response(), None, state, exchange, problems=[])
+    assert [f.check for f in state.store] == ["validator_agreement"]
+    monkeypatch.setattr(st_checks, "response_schema_conformance", lambda ctx, response, case: None)
+    fuzz._compare_validators(None, Response(), None, state, exchange, problems=[])
+    assert len(state.store.all()) == 1  # agreement: nothing more
