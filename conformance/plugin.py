@@ -47,6 +47,20 @@ def run_id_for(seed: int) -> str:
     return hashlib.sha256(str(seed).encode()).hexdigest()[:6]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Fix the seed before xdist starts its workers, so they share it (and the name prefix)."""
+    if not _is_xdist_worker(config) and hasattr(config.option, "pcc_seed"):
+        _seed(config)
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not _is_xdist_worker(config) and bool(getattr(config.option, "numprocesses", None))
+
+
 def _seed(config: pytest.Config) -> int:
     seed = config.getoption("--pcc-seed")
     if seed is None:
@@ -95,10 +109,37 @@ def conformance_state(request: pytest.FixtureRequest):
     yield state
     from conformance.cleanup import cleanup
 
-    for leftover in cleanup(client, state):
+    for leftover in cleanup(client, state, sweep=not _is_xdist_worker(config)):
         state.note_error(f"cleanup: could not delete {leftover}")
     client.http.close()
     _write_stats(output, state)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under xdist, sweep a real server for prefixed leftovers once every worker is done."""
+    config = session.config
+    if not _is_xdist_controller(config) or not config.getoption("--base-url"):
+        return
+    from conformance.cleanup import cleanup
+    from conformance.session import RunState, Target
+    from spec.loader import load
+
+    seed = _seed(config)
+    state = RunState(
+        target=Target(base_url=config.getoption("--base-url").rstrip("/"),
+                      api_key=config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY")),
+        raw=load(config.getoption("--spec")).raw,
+        store=FindingStore(Path(config.getoption("--pcc-output")) / FINDINGS_DIR),
+        seed=seed,
+        prefix=f"pcc-{config.getoption('--run-id') or run_id_for(seed)}",
+    )
+    client = _client(state)
+    try:
+        leftovers = cleanup(client, state)
+    finally:
+        client.http.close()
+    if leftovers:
+        print(f"pinecone-conformance: could not delete {', '.join(leftovers)}")
 
 
 def _client(state):

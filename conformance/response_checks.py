@@ -138,6 +138,18 @@ def describes_what_was_asked(exchange: Exchange) -> list[Problem]:
     return []
 
 
+def index_backups_belong_to_the_index(exchange: Exchange) -> list[Problem]:
+    """R-BAK-04: ``GET /indexes/{name}/backups`` lists only that index's backups."""
+    if exchange.operation_id != "list_index_backups" or exchange.status != 200 or not isinstance(exchange.body, dict):
+        return []
+    asked = exchange.path_parameters.get("index_name")
+    strangers = sorted({str(item.get("source_index_name")) for item in exchange.body.get("data") or []
+                        if isinstance(item, dict) and item.get("source_index_name") not in (None, asked)})
+    if asked is not None and strangers:
+        return [_problem(exchange, "describe_identity", f"backups of {asked} include backups of {strangers}")]
+    return []
+
+
 def create_echoes_request(exchange: Exchange) -> list[Problem]:
     """R-IDX-*: what create answers matches what was asked (name, dimension, metric, ...)."""
     if exchange.operation_id not in ("create_index", "create_collection", "create_index_for_model") \
@@ -208,6 +220,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     error_body_consistency,
     index_model_consistency,
     describes_what_was_asked,
+    index_backups_belong_to_the_index,
     create_echoes_request,
     pagination_limit,
     restore_job_consistency,

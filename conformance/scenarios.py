@@ -150,7 +150,7 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     name = s.new_name("idx")
     body = {
         "name": name, "dimension": 8, "metric": "euclidean", "spec": SERVERLESS,
-        "deletion_protection": "disabled", "tags": {"team": "conformance", "stage": "one"},
+        "deletion_protection": "disabled", "tags": {"team": "conformance", "stage": "one", "keep": "me"},
     }
     _create_index(s, body, "create of a valid serverless index")
     described = s.require(_describe(s, name), {200}, "describe_after_create", f"describe of new index {name}")
@@ -180,7 +180,7 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     configure = s.client.call("configure_index", path={"index_name": name},
                               body={"tags": {"stage": "two", "owner": "suite", "team": ""}})
     s.require(configure, SUCCESS, "configure_accepted", f"configure tags of {name}")
-    want_tags = {"stage": "two", "owner": "suite"}
+    want_tags = {"stage": "two", "owner": "suite", "keep": "me"}  # merged: added, overwritten, kept, deleted
     for source in (configure, _describe(s, name)):
         tags = source.field("tags") or {}
         if "team" in tags:
@@ -200,8 +200,17 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     if (_describe(s, name).field("tags") or {}) != want_tags:
         s.fail("configure_visible", "configure with tags {} changed the tags (R-CFG-03)", untouched)
 
+    for rule, bad in (("deletion_protection 'maybe'", {"deletion_protection": "maybe"}),
+                      ("a tag key with a space", {"tags": {"bad key": "v"}}),
+                      ("a tag key of 81 characters", {"tags": {"k" * 81: "v"}})):
+        reply = s.client.call("configure_index", path={"index_name": name}, body=bad)
+        _expect_rejected(s, reply, "invalid_body_rejected", f"configure_index with {rule}")
+
     deletion_protection(s, name)
     _delete_index(s, name)
+    again = s.client.call("create_index", body=body)
+    if s.expect(again, SUCCESS, "name_released", f"create {name} again after it was deleted"):
+        _delete_index(s, name)
 
 
 def deletion_protection(s: Scenario, name: str) -> None:
@@ -212,6 +221,9 @@ def deletion_protection(s: Scenario, name: str) -> None:
     if described.field("deletion_protection") != "enabled":
         s.fail("configure_visible", f"deletion_protection enabled by configure, describe says "
                f"{described.field('deletion_protection')!r}", described)
+    tags_only = s.client.call("configure_index", path={"index_name": name}, body={"tags": {"touched": "yes"}})
+    if tags_only.status in SUCCESS and _describe(s, name).field("deletion_protection") != "enabled":
+        s.fail("configure_visible", "a configure of tags only switched deletion protection off (R-CFG-04)", tags_only)
     refused = s.client.call("delete_index", path={"index_name": name})
     if refused.status in SUCCESS:
         s.fail("deletion_protection", f"delete of protected index {name} was accepted ({refused.status})", refused)
@@ -295,12 +307,18 @@ def pod_index_and_collection(s: Scenario) -> None:
     listed = s.client.call("list_collections")
     if collection not in _listed_names(listed, "collections"):
         s.fail("list_includes_created", f"collection {collection} is not in list_collections", listed)
+    duplicate = s.client.call("create_collection", body={"name": collection, "source": name})
+    s.expect(duplicate, {409}, "duplicate_rejected", f"second create of collection {collection}")
     deleted = s.client.call("delete_collection", path={"collection_name": collection})
     s.expect(deleted, {202}, "delete_accepted", f"delete of collection {collection}", kind="status-code")
     gone, last = s.wait_for(lambda: s.client.call("describe_collection", path={"collection_name": collection}),
                             lambda r: r.status == 404)
     if not gone:
         s.fail("delete_takes_effect", f"collection {collection} still described after delete", last)
+    else:
+        listed = s.client.call("list_collections")
+        if collection in _listed_names(listed, "collections"):
+            s.fail("delete_takes_effect", f"deleted collection {collection} is still listed", listed)
 
     scaled = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"replicas": 2}}})
     if s.expect(scaled, SUCCESS, "configure_accepted", "scale a pod index to 2 replicas"):
@@ -318,6 +336,9 @@ def backup_and_restore(s: Scenario) -> None:
     backup = _create(s, "create_backup", f"backup of index {name}", path={"index_name": name},
                      body={"name": "nightly", "description": "suite"})
     backup_id = backup.field("backup_id")
+    for key, value in (("name", "nightly"), ("description", "suite")):
+        if backup.field(key) not in (None, value):
+            s.fail("backup_matches_source", f"backup created with {key}={value!r} says {backup.field(key)!r}", backup)
     if backup.field("source_index_name") != name:
         s.fail("backup_matches_source", f"backup of {name} names source {backup.field('source_index_name')!r}", backup)
     if not backup_id:
@@ -342,6 +363,8 @@ def backup_and_restore(s: Scenario) -> None:
     restore = _create(s, "create_index_from_backup_operation", "create an index from a backup",
                       path={"backup_id": backup_id}, body={"name": target, "tags": {"from": "backup"}})
     job_id, index_id = restore.field("restore_job_id"), restore.field("index_id")
+    again = s.client.call("create_index_from_backup_operation", path={"backup_id": backup_id}, body={"name": target})
+    s.expect(again, {409}, "duplicate_rejected", f"restore into the existing index {target}")
     restored = _describe(s, target)
     if restored.status != 200:
         s.fail("restore_creates_index", f"index {target} restored from a backup is not described ({restored.status})", restored)
@@ -371,45 +394,69 @@ def backup_and_restore(s: Scenario) -> None:
     gone, last = s.wait_for(lambda: s.client.call("describe_backup", path={"backup_id": backup_id}), lambda r: r.status == 404)
     if not gone:
         s.fail("delete_takes_effect", f"backup {backup_id} still described after delete", last)
+    else:
+        listed = s.client.call("list_project_backups", query={"limit": 100})
+        if backup_id in [b.get("backup_id") for b in listed.field("data", default=[]) or [] if isinstance(b, dict)]:
+            s.fail("delete_takes_effect", f"deleted backup {backup_id} is still listed", listed)
     _delete_index(s, name)
+
+
+def _walk(s: Scenario, operation: str, path: dict | None, limit: int, max_pages: int) -> tuple[list, bool, Reply]:
+    """Follow ``pagination.next``; (backup ids in order, whether the walk reached the end, last page)."""
+    seen: list[str] = []
+    token = None
+    page = None
+    for _ in range(max_pages):
+        page = s.client.call(operation, path=path, query={"limit": limit, "paginationToken": token})
+        if page.status != 200:
+            s.fail("pagination_walk", f"{operation} page request failed ({page.status})", page)
+            return seen, False, page
+        seen += [b.get("backup_id") for b in page.field("data", default=[]) or [] if isinstance(b, dict)]
+        token = page.field("pagination", "next")
+        if not token:
+            return seen, True, page
+    return seen, False, page
 
 
 def pagination_walk(s: Scenario) -> None:
-    """R-BAK-05: walking pages of limit=1 yields every backup exactly once."""
-    name = s.new_name("page")
-    _create_index(s, {"name": name, "dimension": 2, "metric": "cosine", "spec": SERVERLESS}, "create a pagination source")
-    _wait_ready(s, name)
-    made = []
-    for number in range(3):
-        reply = s.client.call("create_backup", path={"index_name": name}, body={"name": f"page-{number}"})
-        if reply.status in SUCCESS and reply.field("backup_id"):
-            made.append(reply.field("backup_id"))
-    if len(made) < 3:
-        s.fail("pagination_walk", "could not create 3 backups to page through", None)
+    """R-BAK-04/05: limit=1 pages of one index's backups yield each exactly once, and only its own;
+    the project list yields each of them once too."""
+    name, neighbour = s.new_name("page"), s.new_name("nbr")
+    for index in (name, neighbour):
+        _create_index(s, {"name": index, "dimension": 2, "metric": "cosine", "spec": SERVERLESS},
+                      "create a pagination source")
+        _wait_ready(s, index)
+    made, other = [], []
+    for index, count, into in ((name, 3, made), (neighbour, 1, other)):
+        for number in range(count):
+            reply = s.client.call("create_backup", path={"index_name": index}, body={"name": f"page-{number}"})
+            if reply.status in SUCCESS and reply.field("backup_id"):
+                into.append(reply.field("backup_id"))
+    if len(made) < 3 or not other:
+        s.fail("pagination_walk", "could not create the backups to page through", None, severity="warning")
     else:
-        seen: list[str] = []
-        token = None
-        for _ in range(10):
-            page = s.client.call("list_index_backups", path={"index_name": name},
-                                 query={"limit": 1, "paginationToken": token})
-            if page.status != 200:
-                s.fail("pagination_walk", f"page request failed ({page.status})", page)
-                break
-            seen += [b.get("backup_id") for b in page.field("data", default=[]) or [] if isinstance(b, dict)]
-            token = page.field("pagination", "next")
-            if not token:
-                break
-            if len(seen) > len(made):
-                break
+        seen, complete, page = _walk(s, "list_index_backups", {"index_name": name}, limit=1, max_pages=10)
         duplicates = sorted({b for b in seen if seen.count(b) > 1})
-        missing = sorted(set(made) - set(seen))
-        if duplicates or missing:
-            s.fail("pagination_walk", f"walking limit=1 pages: repeated {duplicates}, missing {missing}", page)
+        missing = sorted(set(made) - set(seen)) if complete or len(seen) >= 10 else []
+        strangers = sorted(set(seen) - set(made))
+        if duplicates or missing or strangers:
+            s.fail("pagination_walk", f"walking limit=1 pages of {name}'s backups: repeated {duplicates}, "
+                   f"missing {missing}, not {name}'s {strangers}", page)
         else:
             s.passed("pagination_walk", "list_index_backups")
-    for backup_id in made:
+        seen, complete, page = _walk(s, "list_project_backups", None, limit=2, max_pages=100)
+        ours = [b for b in seen if b in made or b in other]
+        duplicates = sorted({b for b in ours if ours.count(b) > 1})
+        missing = sorted(set(made + other) - set(ours)) if complete else []
+        if duplicates or missing:
+            s.fail("pagination_walk", f"walking limit=2 pages of the project's backups: repeated {duplicates}, "
+                   f"missing {missing}", page)
+        else:
+            s.passed("pagination_walk", "list_project_backups")
+    for backup_id in made + other:
         s.client.call("delete_backup", path={"backup_id": backup_id})
     _delete_index(s, name)
+    _delete_index(s, neighbour)
 
 
 def create_for_model(s: Scenario) -> None:
@@ -418,6 +465,10 @@ def create_for_model(s: Scenario) -> None:
     _create(s, "create_index_for_model", "create-for-model with multilingual-e5-large", body={
         "name": name, "cloud": domain.DEFAULT_CLOUD, "region": domain.DEFAULT_REGION,
         "embed": {"model": "multilingual-e5-large", "field_map": {"text": "chunk_text"}}})
+    duplicate = s.client.call("create_index_for_model", body={
+        "name": name, "cloud": domain.DEFAULT_CLOUD, "region": domain.DEFAULT_REGION,
+        "embed": {"model": "multilingual-e5-large", "field_map": {"text": "chunk_text"}}})
+    s.expect(duplicate, {409}, "duplicate_rejected", f"second create-for-model of {name}")
     described = _describe(s, name)
     embed = described.field("embed") or {}
     checks = {"dimension": (described.field("dimension"), 1024), "metric": (described.field("metric"), "cosine"),
@@ -544,7 +595,8 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario], None], tuple[str, ...]]] = {
         "create_index", "describe_index", "delete_index", "create_backup", "list_index_backups",
         "list_project_backups", "describe_backup", "delete_backup", "create_index_from_backup_operation",
         "describe_restore_job", "list_restore_jobs")),
-    "pagination_walk": (pagination_walk, ("create_index", "create_backup", "list_index_backups", "delete_backup")),
+    "pagination_walk": (pagination_walk, ("create_index", "create_backup", "list_index_backups", "list_project_backups",
+                                          "delete_backup")),
     "create_for_model": (create_for_model, ("create_index_for_model", "describe_index", "delete_index")),
     "input_validation": (input_validation, (
         "create_index", "create_index_for_model", "create_collection", "list_project_backups",

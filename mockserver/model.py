@@ -139,6 +139,8 @@ class _Store:
     restore_jobs: dict[str, RestoreJob] = field(default_factory=dict)
     #: Indexes whose deletion finished but that a deviation keeps listing.
     ghosts: dict[str, Index] = field(default_factory=dict)
+    #: Names of deleted indexes that a deviation never frees again.
+    retired_names: set[str] = field(default_factory=set)
 
 
 class Project:
@@ -173,6 +175,8 @@ class Project:
         for name, index in list(store.indexes.items()):
             if index.deleted_at is not None and now >= index.deleted_at + self._delay:
                 del store.indexes[name]
+                if self.policy.has(Quirk.NAME_NOT_RELEASED):
+                    store.retired_names.add(name)
                 if self.policy.has(Quirk.DELETED_STILL_LISTED):
                     index.deleted_at = None
                     store.ghosts[name] = index
@@ -223,7 +227,8 @@ class Project:
             now = self._begin()
             self._check_source_collection(draft)
             name = draft["name"]
-            if name in self._store.indexes and self.policy.enforces(Rule.UNIQUE_NAMES):
+            taken = name in self._store.indexes or name in self._store.retired_names
+            if taken and self.policy.enforces(Rule.UNIQUE_NAMES):
                 raise already_exists()
             existing = [i for n, i in self._store.indexes.items() if n != name]
             rules.check_quota(
@@ -280,6 +285,8 @@ class Project:
             updated = copy.deepcopy(index)
             if "deletion_protection" in change:
                 updated.deletion_protection = change["deletion_protection"]
+            elif self.policy.has(Quirk.CONFIGURE_RESETS_PROTECTION):
+                updated.deletion_protection = "disabled"
             if change.get("tags"):
                 updated.tags = self._merged_tags(updated.tags, change["tags"])
             if "spec" in change:
@@ -292,7 +299,7 @@ class Project:
 
     def _merged_tags(self, current: dict[str, str] | None, update: dict[str, str]) -> dict[str, str]:
         """Tags merge key by key; an empty-string value deletes the key."""
-        tags = dict(current or {})
+        tags = {} if self.policy.has(Quirk.TAGS_REPLACED) else dict(current or {})
         for key, value in update.items():
             if value == "" and not self.policy.has(Quirk.EMPTY_TAG_STORED):
                 tags.pop(key, None)
@@ -405,8 +412,8 @@ class Project:
             now = self._begin()
             if index_name is not None:
                 self._index(index_name)
-            backups = [b for b in self._store.backups.values()
-                       if index_name is None or b.source_index_name == index_name]
+            unfiltered = index_name is None or self.policy.has(Quirk.INDEX_BACKUPS_UNFILTERED)
+            backups = [b for b in self._store.backups.values() if unfiltered or b.source_index_name == index_name]
             page, next_token = self._page(backups, limit, token)
             return views.page([views.backup_model(b, b.status(now)) for b in page], next_token)
 

@@ -42,6 +42,10 @@ class Quirk(StrEnum):
     NEVER_READY = "never-ready"
     PAGINATION_REPEATS = "pagination-repeats"
     API_VERSION_REQUIRED = "api-version-required"
+    TAGS_REPLACED = "tags-replaced"
+    CONFIGURE_RESETS_PROTECTION = "configure-resets-protection"
+    NAME_NOT_RELEASED = "name-not-released"
+    INDEX_BACKUPS_UNFILTERED = "index-backups-unfiltered"
 
 
 #: Rewrites the reply of one operation: ``(operation_id, reply) -> reply``.

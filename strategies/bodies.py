@@ -218,4 +218,6 @@ def invalid_create_index_bodies(name: str) -> dict[str, dict]:
         },
         "missing spec": {"name": name, "dimension": 8, "metric": "cosine"},
         "dimension as a string": {"name": name, "dimension": "8", "metric": "cosine", "spec": serverless},
+        "a tag key with a space": {"name": name, "dimension": 8, "metric": "cosine", "spec": serverless,
+                                   "tags": {"bad key": "v"}},
     }

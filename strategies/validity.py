@@ -39,6 +39,18 @@ def _tags(tags: object) -> str | None:
     return None
 
 
+def _read_capacity(read_capacity: object) -> str | None:
+    """"If set to Dedicated, dedicated.node_type and dedicated.scaling must be specified" (prose)."""
+    if not isinstance(read_capacity, dict) or read_capacity.get("mode") != "Dedicated":
+        return None
+    dedicated = read_capacity.get("dedicated") or {}
+    if dedicated.get("node_type") not in domain.NODE_TYPES:
+        return "dedicated read capacity without a known node_type"
+    if dedicated.get("scaling") != "Manual":
+        return "dedicated read capacity without Manual scaling"
+    return None
+
+
 def _create_index(body: dict) -> str | None:
     problem = _name(body) or _tags(body.get("tags"))
     if problem:
@@ -61,6 +73,8 @@ def _create_index(body: dict) -> str | None:
             return "a cloud/region pair that may not exist"
         if serverless.get("source_collection"):
             return "a source collection that may not exist"
+        if problem := _read_capacity(serverless.get("read_capacity")):
+            return problem
     if isinstance(pod, dict):
         if vector_type == "sparse":
             return "a sparse pod index"
@@ -82,6 +96,8 @@ def _create_for_model(body: dict) -> str | None:
         return problem
     if body.get("region") not in domain.SERVERLESS_REGIONS.get(body.get("cloud"), ()):
         return "a cloud/region pair that may not exist"
+    if problem := _read_capacity(body.get("read_capacity")):
+        return problem
     embed = body.get("embed") or {}
     model = domain.EMBED_MODELS.get(embed.get("model"))
     if model is None:

@@ -229,3 +229,11 @@ def test_validators_that_disagree_make_a_finding(tmp_path, monkeypatch):
     monkeypatch.setattr(st_checks, "response_schema_conformance", lambda ctx, response, case: None)
     fuzz._compare_validators(None, Response(), None, state, exchange, problems=[])
     assert len(state.store.all()) == 1  # agreement: nothing more
+
+
+def test_dedicated_read_capacity_needs_node_type_and_scaling():
+    body = {"name": "a", "cloud": "aws", "region": "us-east-1", "read_capacity": {"mode": "Dedicated", "dedicated": {}},
+            "embed": {"model": "multilingual-e5-large", "field_map": {"text": "t"}}}
+    assert "node_type" in request_problem("create_index_for_model", body)
+    body["read_capacity"]["dedicated"] = {"node_type": "t1", "scaling": "Manual"}
+    assert request_problem("create_index_for_model", body) is None

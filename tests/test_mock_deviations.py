@@ -102,6 +102,15 @@ def run_probe(app: Any) -> list[tuple[str, str, int, str, Any]]:
     p("DELETE", "/indexes/probe-tags")
     p("GET", "/indexes/probe-tags")
     p("GET", "/indexes")
+    # a partial configure keeps what it does not name; a deleted name is free again
+    p("PATCH", "/indexes/probe-plain", {"deletion_protection": "enabled"})
+    p("PATCH", "/indexes/probe-plain", {"tags": {"one": "1"}})
+    p("PATCH", "/indexes/probe-plain", {"tags": {"two": "2"}})
+    p("GET", "/indexes/probe-plain")
+    p("PATCH", "/indexes/probe-plain", {"deletion_protection": "disabled"})
+    p("POST", "/indexes", {"name": "probe-reuse", "dimension": 8, "spec": SERVERLESS})
+    p("DELETE", "/indexes/probe-reuse")
+    p("POST", "/indexes", {"name": "probe-reuse", "dimension": 8, "spec": SERVERLESS})
     p("DELETE", "/indexes/probe-missing")
     p("GET", "/indexes/probe-missing")
     p("PATCH", "/indexes/probe-missing", {"tags": {"a": "b"}})
@@ -131,6 +140,7 @@ def run_probe(app: Any) -> list[tuple[str, str, int, str, Any]]:
     # backups: a pagination walk, limits, tokens
     backup_ids = [p("POST", "/indexes/probe-plain/backups", {"name": f"b{i}"}).get("backup_id", "none") for i in range(3)]
     p("POST", "/indexes/probe-missing/backups", {})
+    p("POST", "/indexes/probe-sparse/backups", {"name": "elsewhere"})
     for operation_path in ("/backups", "/indexes/probe-plain/backups"):
         token, pages = None, 0
         while pages < 5:
