@@ -8,6 +8,8 @@ interrupted earlier run with the same seed). It never touches other resources.
 
 from __future__ import annotations
 
+import httpx
+
 from conformance.session import ApiClient, BudgetExhausted, RunState
 
 
@@ -26,32 +28,38 @@ def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[s
     leftovers: list[str] = []
     try:
         prefix = state.prefix + "-"
-        backups = set(state.created.get("backup", set()))
-        if sweep:
-            backups |= _prefixed(client.call("list_project_backups", query={"limit": 100}), "data", "backup_id", prefix)
-        for backup_id in sorted(b for b in backups if b):
-            reply = client.call("delete_backup", path={"backup_id": backup_id})
-            if reply.status not in (200, 202, 404):
-                leftovers.append(f"backup {backup_id} ({reply.status})")
-        collections = set(state.created.get("collection", set()))
-        if sweep:
-            collections |= _prefixed(client.call("list_collections"), "collections", "name", prefix)
-        for name in sorted(c for c in collections if c):
-            reply = client.call("delete_collection", path={"collection_name": name})
-            if reply.status not in (200, 202, 404):
-                leftovers.append(f"collection {name} ({reply.status})")
-        indexes = set(state.created.get("index", set()))
-        if sweep:
-            indexes |= _prefixed(client.call("list_indexes"), "indexes", "name", prefix)
-        for name in sorted(i for i in indexes if i):
-            reply = client.call("delete_index", path={"index_name": name})
-            if reply.status == 403:
-                client.call("configure_index", path={"index_name": name}, body={"deletion_protection": "disabled"})
-                reply = client.call("delete_index", path={"index_name": name})
-            if reply.status not in (200, 202, 404):
-                leftovers.append(f"index {name} ({reply.status})")
-    except (BudgetExhausted, OSError) as error:
+        # Backups first, then collections, then indexes: a source cannot go while what it feeds is pending.
+        for kind, list_call, key, field_name, delete in (
+            ("backup", ("list_project_backups", {"limit": 100}), "data", "backup_id", _delete_backup),
+            ("collection", ("list_collections", None), "collections", "name", _delete_collection),
+            ("index", ("list_indexes", None), "indexes", "name", _delete_index),
+        ):
+            found = set(state.created.get(kind, set()))
+            if sweep:
+                found |= _prefixed(client.call(list_call[0], query=list_call[1]), key, field_name, prefix)
+            for item in sorted(i for i in found if i):
+                status = delete(client, item)
+                if status not in (200, 202, 404):
+                    leftovers.append(f"{kind} {item} ({status})")
+    except (BudgetExhausted, httpx.HTTPError, OSError) as error:
         leftovers.append(f"cleanup stopped: {error}")
     finally:
         state.budget = budget
     return leftovers
+
+
+def _delete_backup(client: ApiClient, backup_id: str) -> int:
+    return client.call("delete_backup", path={"backup_id": backup_id}).status
+
+
+def _delete_collection(client: ApiClient, name: str) -> int:
+    return client.call("delete_collection", path={"collection_name": name}).status
+
+
+def _delete_index(client: ApiClient, name: str) -> int:
+    """Switch deletion protection off when it refuses (the run may have switched it on)."""
+    status = client.call("delete_index", path={"index_name": name}).status
+    if status == 403:
+        client.call("configure_index", path={"index_name": name}, body={"deletion_protection": "disabled"})
+        status = client.call("delete_index", path={"index_name": name}).status
+    return status

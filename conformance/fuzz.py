@@ -28,7 +28,7 @@ from schemathesis.engine import events
 
 from conformance.findings import Finding, excerpt
 from conformance.redaction import curl_command, redact
-from conformance.session import RunState
+from conformance.session import RunState, forgotten_rejection
 from spec.loader import escape_pointer, operations
 from strategies import domain
 from strategies.bodies import BODY_STRATEGIES
@@ -324,17 +324,16 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
                     location += f"/{escape_pointer(key)}/content/application~1json/schema"
                 elif check.name in ("negative_data_rejection", "positive_data_acceptance"):
                     location = f"{ops[operation_id].pointer}/requestBody"
-            check_name, status_code = check.name, getattr(response, "status_code", None)
-            if check_name == "status_code_conformance" and status_code == 400 and operation_id in ops \
-                    and "400" not in ops[operation_id].definition.get("responses", {}) and case is not None and case.query:
-                # Same document gap as in RunState._document_gap: bounds on `limit`, no 400 listed.
-                check_name, kind, severity = "undocumented_error_status", "status-code", "warning"
+            status_code = getattr(response, "status_code", None)
+            if check.name == "status_code_conformance" and operation_id in ops and case is not None \
+                    and forgotten_rejection(ops[operation_id].definition, status_code, bool(case.query)):
+                continue
             request_line = redact(info.code_sample or "", state.secrets)
             if response is not None and getattr(response, "request", None) is not None:
                 request_line = _curl_from_prepared(response.request, state)
             yield Finding(
                 kind=kind,
-                check=check_name,
+                check=check.name,
                 severity=severity,
                 message=redact(f"{failure.title}: {_first_lines(failure.message)}", state.secrets),
                 operation=operation_id,

@@ -24,6 +24,19 @@ def _fail_on_errors(state, before: int) -> None:
         pytest.fail(f"{len(new)} contract deviation(s):\n{lines}{more}", pytrace=False)
 
 
+def _run_schemathesis(state, schema, operation_ids, phases) -> None:
+    """Run the engine, record every failure it found, fail the test on new errors."""
+    from conformance.fuzz import run_engine
+
+    before = len(state.store_errors())
+    result = run_engine(schema, state, operation_ids=operation_ids, phases=phases)
+    for finding in result.findings:
+        state.record(finding)
+    if result.fatal:
+        pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
+    _fail_on_errors(state, before)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from conformance.plugin import selected_operations
 
@@ -43,34 +56,18 @@ def _phases(config, default):
 
 def test_operation(operation_id, conformance_state, conformance_schema, request):
     """Schemathesis examples, coverage and fuzzing (positive and negative) on one operation."""
-    from conformance.fuzz import run_engine
-
     phases = _phases(request.config, STATELESS_PHASES)
     if not phases:
         pytest.skip("no stateless phase selected")
-    before = len(conformance_state.store_errors())
-    result = run_engine(conformance_schema, conformance_state, operation_ids=[operation_id], phases=phases)
-    for finding in result.findings:
-        conformance_state.record(finding)
-    if result.fatal:
-        pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
-    _fail_on_errors(conformance_state, before)
+    _run_schemathesis(conformance_state, conformance_schema, [operation_id], phases)
 
 
 def test_stateful(conformance_state, conformance_schema, request):
     """The state machine over the document's links plus our overlay."""
-    from conformance.fuzz import run_engine
-
     if not _phases(request.config, ("stateful",)):
         pytest.skip("stateful phase not selected")
-    before = len(conformance_state.store_errors())
-    chosen = request.config.getoption("--pcc-operation") or None
-    result = run_engine(conformance_schema, conformance_state, operation_ids=chosen, phases=["stateful"])
-    for finding in result.findings:
-        conformance_state.record(finding)
-    if result.fatal:
-        pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
-    _fail_on_errors(conformance_state, before)
+    _run_schemathesis(conformance_state, conformance_schema, request.config.getoption("--pcc-operation") or None,
+                      ["stateful"])
 
 
 def test_scenario(scenario, conformance_state, conformance_client):
