@@ -135,3 +135,16 @@ def test_budget_bounds_the_requests(tmp_path):
     record = json.loads((tmp_path / "run.json").read_text())
     assert done.returncode in (0, 1)
     assert record["requests_total"] <= 40 + 10  # the budget, plus the cleanup that always runs
+
+
+def test_parallel_workers_share_one_store(tmp_path):
+    """Under pytest-xdist each worker writes its own findings file; together they hold the run."""
+    done = run_cli("run", "--seed", "8", "--workers", "2", "--deviation", "error-code-generic",
+                   "--operation", "describe_index", "--operation", "delete_index", "--max-examples", "2",
+                   "-o", str(tmp_path))
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert len(list((tmp_path / "findings").glob("findings-gw*.ndjson"))) == 2
+    assert len(list(tmp_path.glob("stats-gw*.json"))) == 2
+    assert "error_code" in {f.check for f in findings(tmp_path)}
+    report = json.loads((tmp_path / "findings.json").read_text())
+    assert len(report["findings"]) == len(findings(tmp_path))
