@@ -118,7 +118,9 @@ def _install_hooks(schema, state: RunState) -> None:
             return st.just(case)
 
         def with_body(body):
-            case.body = {**body, **_linked_fields(case)}
+            # In the state machine, a link's request body is merged in after this (merge_body),
+            # so values taken from earlier responses still win.
+            case.body = body
             return case
 
         return BODY_STRATEGIES[operation_id](state.prefix).map(with_body)
@@ -164,12 +166,6 @@ def _only_nulls_were_invalid(case, state: RunState) -> bool:
     if state.request_bodies.errors(operation_id, body) == []:
         return False  # not invalid by the contract at all (only by our tightened view)
     return state.request_bodies.errors(operation_id, without_nulls(body)) == []
-
-
-def _linked_fields(case) -> dict:
-    """Body fields a link filled in (kept when the domain strategy replaces the body)."""
-    linked = getattr(case, "_pcc_linked", None)
-    return dict(linked or {})
 
 
 @schemathesis.check
@@ -264,8 +260,9 @@ class EngineResult:
 
 
 def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None = None,
-               phases: Iterable[str] | None = None) -> EngineResult:
+               phases: Iterable[str] | None = None, max_examples: int | None = None) -> EngineResult:
     """Run Schemathesis on the selected operations and phases; collect every failure."""
+    schema.config.generation.update(max_examples=max_examples or state.max_examples)
     if operation_ids:
         wanted = set(operation_ids)
         schema = schema.include(operation_id=sorted(wanted))
@@ -291,6 +288,9 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
 def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
     recorder = event.recorder
     ops = operations(state.raw)
+    for node in recorder.cases.values():
+        if node.transition is not None and node.is_transition_applied:
+            state.links_followed[_link_key(node.transition.id, ops)] += 1
     for case_id, checks in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is not None:
@@ -344,6 +344,18 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
                 seed=state.seed,
                 details={"phase": str(event.phase), "schemathesis_code": getattr(failure, "code", None)},
             )
+
+
+def _link_key(transition_id: str, ops) -> str:
+    """``POST /indexes -> [201] DescribeIndex -> GET /indexes/{index_name}`` becomes
+    ``create_index -> describe_index (DescribeIndex)``, the form the run record uses."""
+    by_route = {f"{op.method.upper()} {op.path}": op_id for op_id, op in ops.items()}
+    parts = [part.strip() for part in transition_id.split("->")]
+    if len(parts) != 3:
+        return transition_id
+    source, target = by_route.get(parts[0], parts[0]), by_route.get(parts[2], parts[2])
+    name = parts[1].split("]", 1)[-1].strip()
+    return f"{source} -> {target} ({name})"
 
 
 def _curl_from_prepared(request, state: RunState) -> str:

@@ -169,6 +169,7 @@ def _write_stats(output: Path, state) -> None:
         "throttled": state.throttled,
         "observed_statuses": {op: dict(counts) for op, counts in state.observed_statuses.items()},
         "checks_run": {op: sorted(checks) for op, checks in state.checks_run.items()},
+        "links_followed": dict(state.links_followed),
         "errors": state.errors,
         "seed": state.seed,
         "run_id": state.prefix,

@@ -107,12 +107,12 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         for op, checks in stats.get("checks_run", {}).items():
             record.checks_run[op] = sorted(set(record.checks_run.get(op, [])) | set(checks))
         record.errors += stats.get("errors", [])
+        for link, count in stats.get("links_followed", {}).items():
+            record.links[link] = record.links.get(link, 0) + count
     from spec.loader import links, with_links_overlay, without_dangling_links
 
-    for link in links(without_dangling_links(with_links_overlay(document.raw))):
-        target_op = link.definition.get("operationId")
-        followed = record.observed_statuses.get(target_op, {})
-        record.links[f"{link.source.operation_id} -> {target_op} ({link.name})"] = int(bool(followed))
+    for link in links(without_dangling_links(with_links_overlay(document.raw))):  # defined, maybe never followed
+        record.links.setdefault(f"{link.source.operation_id} -> {link.definition.get('operationId')} ({link.name})", 0)
     return record
 
 

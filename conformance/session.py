@@ -83,6 +83,7 @@ class RunState:
     observed_statuses: dict = field(default_factory=lambda: defaultdict(Counter))
     checks_run: dict = field(default_factory=lambda: defaultdict(set))
     created: dict = field(default_factory=lambda: defaultdict(set))
+    links_followed: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
     recorded_errors: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)

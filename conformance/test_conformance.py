@@ -24,12 +24,16 @@ def _fail_on_errors(state, before: int) -> None:
         pytest.fail(f"{len(new)} contract deviation(s):\n{lines}{more}", pytrace=False)
 
 
-def _run_schemathesis(state, schema, operation_ids, phases) -> None:
+#: The state machine needs more scenarios than one operation needs cases to walk its links deep.
+STATEFUL_SCALE = 3
+
+
+def _run_schemathesis(state, schema, operation_ids, phases, max_examples=None) -> None:
     """Run the engine, record every failure it found, fail the test on new errors."""
     from conformance.fuzz import run_engine
 
     before = len(state.store_errors())
-    result = run_engine(schema, state, operation_ids=operation_ids, phases=phases)
+    result = run_engine(schema, state, operation_ids=operation_ids, phases=phases, max_examples=max_examples)
     for finding in result.findings:
         state.record(finding)
     if result.fatal:
@@ -67,7 +71,7 @@ def test_stateful(conformance_state, conformance_schema, request):
     if not _phases(request.config, ("stateful",)):
         pytest.skip("stateful phase not selected")
     _run_schemathesis(conformance_state, conformance_schema, request.config.getoption("--pcc-operation") or None,
-                      ["stateful"])
+                      ["stateful"], max_examples=conformance_state.max_examples * STATEFUL_SCALE)
 
 
 def test_scenario(scenario, conformance_state, conformance_client):
