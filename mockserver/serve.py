@@ -67,7 +67,7 @@ def serve_in_thread(app: Any, port: int = 0) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
     chosen = sock.getsockname()[1]
-    config = uvicorn.Config(app, host=HOST, port=chosen, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, host=HOST, port=chosen, log_level="error", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mock-{chosen}")
     thread.start()
