@@ -279,10 +279,26 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
         elif isinstance(event, events.FatalError):
             fatal = f"{type(event.exception).__name__}: {event.exception}"
         elif isinstance(event, events.NonFatalError):
-            state.note_error(f"schemathesis: {event.label}: {type(event.value).__name__}: {event.value}")
+            findings.append(_error_to_finding(event, state))
         if state.budget_exhausted:
             stream.stop()
     return EngineResult(findings, scenarios, fatal)
+
+
+def _error_to_finding(event, state: RunState) -> Finding:
+    """A request that got no usable answer (connection dropped, timeout, unparseable HTTP):
+    the server's fault as far as a client can tell, so a finding rather than a crash."""
+    label = str(event.label or "")
+    by_route = {f"{op.method.upper()} {op.path}": op_id for op_id, op in state.operations.items()}
+    return Finding(
+        kind="transport",
+        check="network_error",
+        severity="error",
+        message=redact(f"{label}: {type(event.value).__name__}: {_first_lines(str(event.value))}", state.secrets),
+        operation=by_route.get(label),
+        location=state.operations[by_route[label]].pointer if label in by_route else None,
+        seed=state.seed,
+    )
 
 
 def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:

@@ -16,8 +16,10 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import httpx
+
 from conformance.findings import Finding, excerpt
-from conformance.session import ApiClient, Reply, RunState, eventually
+from conformance.session import ApiClient, BudgetExhausted, Reply, RunState, eventually
 from strategies import domain
 from strategies.bodies import invalid_create_index_bodies, invalid_names
 
@@ -617,3 +619,8 @@ def run_scenario(name: str, client: ApiClient, state: RunState) -> None:
         function(scenario)
     except ScenarioAbort:
         pass
+    except httpx.HTTPError as error:  # the server dropped or garbled an answer: a finding, not a crash
+        scenario.fail("network_error", f"scenario {name}: no usable response: {type(error).__name__}: {error}",
+                      kind="transport", location=None)
+    except BudgetExhausted as error:
+        state.note_error(f"scenario {name} stopped: {error}")

@@ -237,3 +237,34 @@ def test_dedicated_read_capacity_needs_node_type_and_scaling():
     assert "node_type" in request_problem("create_index_for_model", body)
     body["read_capacity"]["dedicated"] = {"node_type": "t1", "scaling": "Manual"}
     assert request_problem("create_index_for_model", body) is None
+
+
+def test_a_dropped_connection_is_a_finding_not_a_crash(tmp_path):
+    import httpx as httpx_module
+
+    from conformance.scenarios import run_scenario
+    from conformance.session import ApiClient, RunState, Target
+
+    state = RunState(target=Target("http://x", "k"), raw=RAW, store=FindingStore(tmp_path), seed=1, prefix="pcc-t")
+
+    class Dropping:
+        def request(self, *args, **kwargs):
+            raise httpx_module.RemoteProtocolError("Server disconnected without sending a response.")
+
+    run_scenario("defaults_filled", ApiClient(state, Dropping()), state)
+    assert [(f.check, f.kind, f.severity) for f in state.store] == [("network_error", "transport", "error")]
+
+
+def test_engine_errors_become_findings():
+    from conformance import fuzz
+    from conformance.session import RunState, Target
+
+    state = RunState(target=Target("http://x", "k"), raw=RAW, store=FindingStore("/nonexistent"), seed=1, prefix="p")
+
+    class Event:
+        label = "GET /collections"
+        value = ConnectionResetError("reset by peer")
+
+    finding = fuzz._error_to_finding(Event(), state)
+    assert (finding.operation, finding.check, finding.severity) == ("list_collections", "network_error", "error")
+    assert finding.location == "/paths/~1collections/get"
