@@ -28,6 +28,7 @@ from mockserver.errors import ApiError, already_exists, bad_request, index_not_f
 from mockserver.policy import Policy, Quirk, Rule
 from mockserver.settings import Clock, MockSettings
 from mockserver.timeline import active as _active
+from mockserver.timeline import lifecycle_status
 
 
 @dataclass
@@ -82,9 +83,7 @@ class Collection:
     deleted_at: float | None = None
 
     def status(self, now: float, fresh: bool = False) -> str:
-        if self.deleted_at is not None:
-            return "Terminating"
-        return "Initializing" if _active(self.ready_at, now, fresh) else "Ready"
+        return lifecycle_status(self.ready_at, self.deleted_at, now, fresh)
 
 
 @dataclass
@@ -106,9 +105,7 @@ class Backup:
     deleted_at: float | None = None
 
     def status(self, now: float, fresh: bool = False) -> str:
-        if self.deleted_at is not None:
-            return "Terminating"
-        return "Initializing" if _active(self.ready_at, now, fresh) else "Ready"
+        return lifecycle_status(self.ready_at, self.deleted_at, now, fresh)
 
 
 @dataclass

@@ -16,3 +16,10 @@ def active(until: float | None, now: float, fresh: bool = False) -> bool:
 
 def rfc3339(instant: float) -> str:
     return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lifecycle_status(ready_at: float, deleted_at: float | None, now: float, fresh: bool = False) -> str:
+    """Initializing -> Ready, then Terminating once deleted: the lifecycle collections and backups share."""
+    if deleted_at is not None:
+        return "Terminating"
+    return "Initializing" if active(ready_at, now, fresh) else "Ready"
