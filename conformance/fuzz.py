@@ -279,10 +279,21 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
         elif isinstance(event, events.FatalError):
             fatal = f"{type(event.exception).__name__}: {event.exception}"
         elif isinstance(event, events.NonFatalError):
-            findings.append(_error_to_finding(event, state))
+            if _is_transport_error(event.value):
+                findings.append(_error_to_finding(event, state))
+            elif type(event.value).__name__ != "NoLinksFound":  # a selection without links: nothing to walk
+                state.note_error(f"schemathesis: {event.label}: {type(event.value).__name__}: {event.value}")
         if state.budget_exhausted:
             stream.stop()
     return EngineResult(findings, scenarios, fatal)
+
+
+def _is_transport_error(error: BaseException) -> bool:
+    import http.client
+
+    import requests
+
+    return isinstance(error, (requests.RequestException, http.client.HTTPException, ConnectionError, TimeoutError))
 
 
 def _error_to_finding(event, state: RunState) -> Finding:

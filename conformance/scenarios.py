@@ -208,6 +208,14 @@ def serverless_index_lifecycle(s: Scenario) -> None:
         reply = s.client.call("configure_index", path={"index_name": name}, body=bad)
         _expect_rejected(s, reply, "invalid_body_rejected", f"configure_index with {rule}")
 
+    from_serverless = s.client.call("create_collection", body={"name": s.new_name("slcol"), "source": name})
+    _expect_rejected(s, from_serverless, "invalid_body_rejected", "create_collection from a serverless index (R-COL-03)")
+    pod_on_serverless = s.client.call("configure_index", path={"index_name": name},
+                                      body={"spec": {"pod": {"replicas": 2}}}, invalid=True)
+    if pod_on_serverless.status in SUCCESS:
+        s.fail("invalid_body_rejected", "configure of pod replicas on a serverless index was accepted (R-CFG-13)",
+               pod_on_serverless, severity="warning", kind="input-validation")
+
     deletion_protection(s, name)
     _delete_index(s, name)
     again = s.client.call("create_index", body=body)
@@ -219,6 +227,9 @@ def deletion_protection(s: Scenario, name: str) -> None:
     """R-DP-01..04: a protected index refuses delete (403) until protection is disabled."""
     enable = s.client.call("configure_index", path={"index_name": name}, body={"deletion_protection": "enabled"})
     s.require(enable, SUCCESS, "configure_accepted", "enable deletion protection")
+    if enable.body is not None and enable.field("deletion_protection") != "enabled":
+        s.fail("configure_visible", "the configure response is not the index after the change: deletion_protection "
+               f"{enable.field('deletion_protection')!r} (R-CFG-05)", enable)
     described = _describe(s, name)
     if described.field("deletion_protection") != "enabled":
         s.fail("configure_visible", f"deletion_protection enabled by configure, describe says "
@@ -327,6 +338,14 @@ def pod_index_and_collection(s: Scenario) -> None:
         pod = _describe(s, name).field("spec", "pod") or {}
         if pod.get("replicas") != 2 or pod.get("pods") != 2 * (pod.get("shards") or 1):
             s.fail("configure_visible", f"after scaling to 2 replicas describe shows {pod!r}", scaled)
+    bigger = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"pod_type": "p1.x2"}}})
+    if s.expect(bigger, SUCCESS, "configure_accepted", "grow the pod size p1.x1 -> p1.x2 (R-CFG-08)"):
+        if (_describe(s, name).field("spec", "pod") or {}).get("pod_type") != "p1.x2":
+            s.fail("configure_visible", "after growing to p1.x2 describe shows another pod_type", bigger)
+        for rule, pod_type in (("a smaller size (R-CFG-09)", "p1.x1"), ("another family (R-CFG-10)", "p2.x2")):
+            reply = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"pod_type": pod_type}}},
+                                  invalid=True)
+            _expect_rejected(s, reply, "invalid_body_rejected", f"change a pod index to {rule}")
     _delete_index(s, name)
 
 
@@ -540,6 +559,22 @@ def _expect_rejected(s: Scenario, reply: Reply, check: str, what: str, *, allow_
     return False
 
 
+def boundaries_accepted(s: Scenario) -> None:
+    """The edges of the rules are inside them: a 45-character name, dimensions 1 and 20000."""
+    longest = (s.state.prefix + "-edge-" + "x" * 45)[:45]
+    for what, body in (
+        ("a 45-character name", {"name": longest, "dimension": 4, "metric": "cosine", "spec": SERVERLESS}),
+        ("dimension 1", {"name": s.new_name("dim"), "dimension": 1, "metric": "cosine", "spec": SERVERLESS}),
+        ("dimension 20000", {"name": s.new_name("dim"), "dimension": 20000, "metric": "cosine", "spec": SERVERLESS}),
+    ):
+        reply = s.client.call("create_index", body=body)
+        if reply.status in PROJECT_LIMITS:
+            continue
+        s.expect(reply, SUCCESS, "boundary_accepted", f"create_index with {what}", kind="input-validation")
+        if reply.status in SUCCESS:
+            _delete_index(s, body["name"])
+
+
 def missing_resources(s: Scenario) -> None:
     """R-DSC-01, R-CFG-06, R-COL-08, R-BAK-07, R-RST-07: unknown resources are 404 NOT_FOUND."""
     ghost = s.new_name("ghost")
@@ -586,7 +621,7 @@ def api_version_header(s: Scenario) -> None:
 #: name -> (function, the operations it exercises). The self-test and --operation use the latter.
 SCENARIOS: dict[str, tuple[Callable[[Scenario], None], tuple[str, ...]]] = {
     "serverless_index_lifecycle": (serverless_index_lifecycle, (
-        "create_index", "describe_index", "list_indexes", "configure_index", "delete_index")),
+        "create_index", "describe_index", "list_indexes", "configure_index", "delete_index", "create_collection")),
     "protected_at_creation": (protected_at_creation, ("create_index", "describe_index", "configure_index", "delete_index")),
     "defaults_filled": (defaults_filled, ("create_index", "describe_index", "delete_index")),
     "sparse_index": (sparse_index, ("create_index", "describe_index", "delete_index")),
@@ -603,6 +638,7 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario], None], tuple[str, ...]]] = {
     "input_validation": (input_validation, (
         "create_index", "create_index_for_model", "create_collection", "list_project_backups",
         "list_restore_jobs", "list_index_backups")),
+    "boundaries_accepted": (boundaries_accepted, ("create_index", "delete_index")),
     "missing_resources": (missing_resources, (
         "describe_index", "delete_index", "configure_index", "list_index_backups", "describe_collection",
         "delete_collection", "describe_backup", "delete_backup", "create_index_from_backup_operation",

@@ -259,6 +259,11 @@ _CATALOG: tuple[Deviation, ...] = (
        ("create_index", "delete_index", "describe_index"), quirks=[Quirk.NAME_NOT_RELEASED]),
     _d("index-backups-unfiltered", "semantics", "list_index_backups lists the backups of every index",
        ("list_index_backups", "create_backup"), quirks=[Quirk.INDEX_BACKUPS_UNFILTERED]),
+    _d("configure-answers-old-model", "semantics", "configure stores the change but answers the index as it was",
+       ("configure_index",), quirks=[Quirk.CONFIGURE_ANSWERS_OLD_MODEL]),
+    _d("collection-from-serverless-accepted", "input-validation",
+       "create_collection accepts a serverless source index (collections are pod-only)",
+       ("create_collection",), relaxed=[Rule.POD_ONLY_COLLECTIONS]),
     # auth
     _d("list-collections-without-auth", "auth", "list_collections answers 200 without an Api-Key",
        ("list_collections",), auth_exempt=["list_collections"]),

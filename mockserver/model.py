@@ -292,7 +292,8 @@ class Project:
                 updated.embed = _configured_embed(updated, change["embed"])
             if not self.policy.has(Quirk.CONFIGURE_NOT_STORED):
                 self._store.indexes[name] = updated
-            return self._render(updated, now, fresh=True)
+            answered = index if self.policy.has(Quirk.CONFIGURE_ANSWERS_OLD_MODEL) else updated
+            return self._render(answered, now, fresh=True)
 
     def _merged_tags(self, current: dict[str, str] | None, update: dict[str, str]) -> dict[str, str]:
         """Tags merge key by key; an empty-string value deletes the key."""
@@ -366,7 +367,7 @@ class Project:
             index = self._store.indexes.get(source)
             if index is None:
                 raise bad_request(f"Resource {source} not found")
-            if index.deployment != "pod":
+            if index.deployment != "pod" and self.policy.enforces(Rule.POD_ONLY_COLLECTIONS):
                 raise bad_request("Cannot create collections from serverless indexes. Use backups instead.")
             if index.state(now, self.policy)[1] not in ("Ready", "ScalingUp", "ScalingDown", "ScalingUpPodSize"):
                 raise bad_request(f"Source index {source} is not ready.")

@@ -31,6 +31,7 @@ class Rule(StrEnum):
     UNIQUE_NAMES = "unique-names"
     DELETION_PROTECTION = "deletion-protection"
     API_KEY_MATCH = "api-key-match"
+    POD_ONLY_COLLECTIONS = "pod-only-collections"
 
 
 class Quirk(StrEnum):
@@ -46,6 +47,7 @@ class Quirk(StrEnum):
     CONFIGURE_RESETS_PROTECTION = "configure-resets-protection"
     NAME_NOT_RELEASED = "name-not-released"
     INDEX_BACKUPS_UNFILTERED = "index-backups-unfiltered"
+    CONFIGURE_ANSWERS_OLD_MODEL = "configure-answers-old-model"
 
 
 #: Rewrites the reply of one operation: ``(operation_id, reply) -> reply``.

@@ -131,6 +131,7 @@ def run_probe(app: Any) -> list[tuple[str, str, int, str, Any]]:
     p("POST", "/collections", {"name": "probe-coll", "source": "probe-pod"})
     p("POST", "/collections", {"name": "probe-coll", "source": "probe-pod"})
     p("POST", "/collections", {"name": "Probe_Coll", "source": "probe-pod"})
+    p("POST", "/collections", {"name": "probe-coll-sl", "source": "probe-plain"})
     p("GET", "/collections/probe-coll")
     p("GET", "/collections")
     p("DELETE", "/collections/probe-coll")
