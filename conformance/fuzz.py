@@ -276,6 +276,8 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
         if isinstance(event, events.ScenarioFinished):
             scenarios += 1
             findings.extend(_failures_to_findings(event, state))
+        elif isinstance(event, events.Interrupted):
+            raise KeyboardInterrupt  # Schemathesis stops quietly on Ctrl-C/SIGTERM; the run must stop too
         elif isinstance(event, events.FatalError):
             fatal = f"{type(event.exception).__name__}: {event.exception}"
         elif isinstance(event, events.NonFatalError):

@@ -16,6 +16,7 @@ import random
 import shutil
 import signal
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -158,12 +159,23 @@ def main_run(args: argparse.Namespace) -> int:
           file=sys.stderr)
     progress = ProgressPlugin(output, enabled=not args.no_progress)
     arguments = pytest_arguments(args, seed, output, quiet_terminal=progress.active)
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a killed run still cleans up (fixture teardown)
+    interrupted = threading.Event()
+
+    def on_sigterm(signum, frame):
+        interrupted.set()
+        raise KeyboardInterrupt  # pytest then tears fixtures down: the run's resources are deleted
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         status = pytest.main(arguments, plugins=[progress])
+    except KeyboardInterrupt:
+        interrupted.set()
+        status = pytest.ExitCode.INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
         progress.finish()
+    if interrupted.is_set():
+        status = pytest.ExitCode.INTERRUPTED
     findings = FindingStore(output / FINDINGS_DIR).all()
     record = build_record(args, document, output, seed, started)
     record.exit_code = exit_code(findings, args.fail_on_warning)
@@ -182,10 +194,6 @@ def main_run(args: argparse.Namespace) -> int:
     if not completed:
         print(f"pinecone-conformance: error: the suite did not complete (pytest exit {int(status)})", file=sys.stderr)
     return record.exit_code
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _top_deviations(findings, limit: int = 5) -> list[str]:

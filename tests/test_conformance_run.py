@@ -148,3 +148,35 @@ def test_parallel_workers_share_one_store(tmp_path):
     assert "error_code" in {f.check for f in findings(tmp_path)}
     report = json.loads((tmp_path / "findings.json").read_text())
     assert len(report["findings"]) == len(findings(tmp_path))
+
+
+def test_an_interrupted_run_still_cleans_up(tmp_path):
+    """SIGTERM in the middle of a run against a server: the run's resources are deleted anyway."""
+    import signal
+    import time
+
+    inner = create_app(api_key=KEY)
+    seen = {"requests": 0}
+
+    async def counting(scope, receive, send):
+        seen["requests"] += scope["type"] == "http"
+        await inner(scope, receive, send)
+
+    with serve_in_thread(counting) as base_url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY, "--seed", "13",
+             "--wait", "2", "--max-examples", "20", "-o", str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        headers = {"Api-Key": KEY}
+        deadline = time.monotonic() + 120
+        while seen["requests"] < 150 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)  # well into the run: resources have been created
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=300)
+        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]]
+        collections = httpx.get(base_url + "/collections", headers=headers).json()["collections"]
+    assert process.returncode != 0
+    assert "Traceback" not in err
+    assert names == [] and collections == [], (names, collections)
+    assert (tmp_path / "run.json").is_file()  # what was found before the interruption is reported
