@@ -220,7 +220,7 @@ class ProgressPlugin:
         self.progress.start(len(session.items))
 
     def pytest_runtest_logreport(self, report) -> None:
-        if report.when == "teardown":
+        if report.when == "teardown" and self.active:  # counting findings reads the store: only for a TTY
             self.progress.advance(report.nodeid.split("::")[-1], self._findings_so_far())
 
     def _findings_so_far(self) -> int:
