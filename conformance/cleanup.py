@@ -12,10 +12,29 @@ import httpx
 
 from conformance.session import ApiClient, BudgetExhausted, RunState
 
+#: How many pages of backups a sweep reads (100 per page).
+MAX_SWEEP_PAGES = 50
 
-def _prefixed(reply, key: str, field: str, prefix: str) -> set[str]:
-    items = reply.field(key, default=[]) or [] if reply.status == 200 else []
-    return {item.get(field) for item in items if isinstance(item, dict) and str(item.get("name") or "").startswith(prefix)}
+
+def _listed(client: ApiClient, operation: str, key: str) -> list[dict]:
+    """Every item of a list operation, following ``pagination.next`` for the paginated ones."""
+    items: list[dict] = []
+    token = None
+    for _ in range(MAX_SWEEP_PAGES):
+        query = {"limit": 100, "paginationToken": token} if operation == "list_project_backups" else None
+        reply = client.call(operation, query=query)
+        if reply.status != 200:
+            break
+        items += [item for item in reply.field(key, default=[]) or [] if isinstance(item, dict)]
+        token = reply.field("pagination", "next")
+        if not token:
+            break
+    return items
+
+
+def _prefixed(items: list[dict], id_field: str, name_field: str, prefix: str) -> set[str]:
+    """Ids of the items whose name (for a backup: its source index's name) carries the run's prefix."""
+    return {item.get(id_field) for item in items if str(item.get(name_field) or "").startswith(prefix)}
 
 
 def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[str]:
@@ -29,14 +48,14 @@ def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[s
     try:
         prefix = state.prefix + "-"
         # Backups first, then collections, then indexes: a source cannot go while what it feeds is pending.
-        for kind, list_call, key, field_name, delete in (
-            ("backup", ("list_project_backups", {"limit": 100}), "data", "backup_id", _delete_backup),
-            ("collection", ("list_collections", None), "collections", "name", _delete_collection),
-            ("index", ("list_indexes", None), "indexes", "name", _delete_index),
+        for kind, operation, key, id_field, name_field, delete in (
+            ("backup", "list_project_backups", "data", "backup_id", "source_index_name", _delete_backup),
+            ("collection", "list_collections", "collections", "name", "name", _delete_collection),
+            ("index", "list_indexes", "indexes", "name", "name", _delete_index),
         ):
             found = set(state.created.get(kind, set()))
             if sweep:
-                found |= _prefixed(client.call(list_call[0], query=list_call[1]), key, field_name, prefix)
+                found |= _prefixed(_listed(client, operation, key), id_field, name_field, prefix)
             for item in sorted(i for i in found if i):
                 status = delete(client, item)
                 if status not in (200, 202, 404):

@@ -268,3 +268,31 @@ def test_engine_errors_become_findings():
     finding = fuzz._error_to_finding(Event(), state)
     assert (finding.operation, finding.check, finding.severity) == ("list_collections", "network_error", "error")
     assert finding.location == "/paths/~1collections/get"
+
+
+def test_cleanup_sweeps_only_prefixed_resources_across_pages(tmp_path):
+    """Leftovers of an earlier run with the same prefix go (backups found by their source index,
+    on every page); other people's resources stay."""
+    from starlette.testclient import TestClient
+
+    from conformance.cleanup import cleanup
+    from conformance.session import ApiClient, RunState, Target
+    from mockserver.app import create_app
+
+    app = create_app(api_key="k")
+    web = TestClient(app)
+    headers = {"Api-Key": "k"}
+    serverless = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+    for name in ("pcc-abc123-left", "someone-elses"):
+        assert web.post("/indexes", headers=headers, json={"name": name, "dimension": 2, "spec": serverless}).status_code == 201
+        web.get(f"/indexes/{name}", headers=headers)
+    for _ in range(3):
+        web.post("/indexes/someone-elses/backups", headers=headers, json={})
+    for _ in range(102):  # more than one page of 100
+        assert web.post("/indexes/pcc-abc123-left/backups", headers=headers, json={}).status_code == 201
+    state = RunState(target=Target("http://mock", "k", app), raw=RAW, store=FindingStore(tmp_path), seed=1,
+                     prefix="pcc-abc123")
+    assert cleanup(ApiClient(state, state.target.http_client()), state) == []
+    assert [i["name"] for i in web.get("/indexes", headers=headers).json()["indexes"]] == ["someone-elses"]
+    left = web.get("/backups", headers=headers, params={"limit": 100}).json()["data"]
+    assert {b["source_index_name"] for b in left} == {"someone-elses"} and len(left) == 3
