@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import parse_qsl
 
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.validation.configurations import ValidatorConfig  # noqa: F401  (documents the options)
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from spec.loader import escape_pointer, operations
@@ -69,22 +68,23 @@ class _Response:
         self.content_type = self.headers.get("content-type", "")
 
 
+def _each_mapping(node: object) -> Iterator[dict]:
+    """Every mapping inside ``node`` (itself included), depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in list(node.values()):
+            yield from _each_mapping(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _each_mapping(value)
+
+
 def tighten_enums(raw: dict) -> dict:
     """A copy of ``raw`` in which every ``x-enum`` also constrains as ``enum``."""
     raw = copy.deepcopy(raw)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "x-enum" in node and "enum" not in node and isinstance(node["x-enum"], list):
-                node["enum"] = list(node["x-enum"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(raw.get("components", {}))
-    walk(raw.get("paths", {}))
+    for node in _each_mapping([raw.get("components", {}), raw.get("paths", {})]):
+        if "x-enum" in node and "enum" not in node and isinstance(node["x-enum"], list):
+            node["enum"] = list(node["x-enum"])
     return raw
 
 
@@ -93,19 +93,10 @@ def _open_compositions(raw: dict) -> dict:
     ``additionalProperties: true``: a free-form map (``field_map: {type: object}``) has no
     undocumented keys, and for a ``oneOf`` wrapper the strict policy must judge the branches."""
     raw = copy.deepcopy(raw)
-
-    def walk(node):
-        if isinstance(node, dict):
-            is_object = node.get("type") == "object" or any(k in node for k in ("oneOf", "anyOf", "allOf"))
-            if is_object and "properties" not in node and "additionalProperties" not in node:
-                node["additionalProperties"] = True
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(raw)
+    for node in _each_mapping(raw):
+        is_object = node.get("type") == "object" or any(k in node for k in ("oneOf", "anyOf", "allOf"))
+        if is_object and "properties" not in node and "additionalProperties" not in node:
+            node["additionalProperties"] = True
     return raw
 
 
