@@ -18,17 +18,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from spec.loader import CONTRACT_VERSION, SpecError
+from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SpecError, UsageError  # noqa: F401 (re-exported)
+from core.version import CONTRACT_VERSION, own_version
 
 PROG = "pinecone-conformance"
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input from the user (flag, URL, key, file). The message is one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,22 +33,32 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Conformance suite for the Pinecone Control Plane API.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {_own_version()}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {own_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_spec_commands(commands)
+    run = commands.add_parser("run", help="run the conformance suite against a server")
+    add_run_arguments(run)
+    _add_mock_command(commands)
+    _add_report_commands(commands)
+    return parser
 
-    # spec check
-    spec_parser = commands.add_parser("spec", help="check OpenAPI documents")
+
+def _add_spec_commands(commands) -> None:
+    spec_parser = commands.add_parser("spec", help="check OpenAPI documents and the changes between them")
     spec_commands = spec_parser.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
     check = spec_commands.add_parser("check", help="validate a document's examples, links and prose rules")
     check.add_argument("document", nargs="?", default=CONTRACT_VERSION, help="bundled version (e.g. 2026-04) or path")
     check.add_argument("--format", choices=["table", "json"], default="table")
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    diff = spec_commands.add_parser("diff", help="changes between two documents, classified (breaking/warning/info)")
+    diff.add_argument("old", help="bundled version (e.g. 2025-10) or path of the earlier document")
+    diff.add_argument("new", help="bundled version or path of the later document")
+    diff.add_argument("--format", choices=["text", "json", "markdown", "junit", "github"], default="text")
+    diff.add_argument("--fail-on", choices=["breaking", "warning", "info"], default="breaking",
+                      help="exit 1 when a change at or above this level exists (default: breaking)")
 
-    # run
-    run = commands.add_parser("run", help="run the conformance suite against a server")
-    add_run_arguments(run)
 
-    # mock
+def _add_mock_command(commands) -> None:
     mock = commands.add_parser("mock", help="serve the reference mock server on 127.0.0.1")
     mock.add_argument("--port", type=int, default=8080)
     mock.add_argument("--api-key", default=None, help="the key clients must send (default: $PINECONE_API_KEY or 'test-key')")
@@ -64,14 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--lifecycle-delay", type=float, default=None, metavar="SECONDS",
                       help="how long resources take to become ready (default: instant)")
 
-    # report compare
+
+def _add_report_commands(commands) -> None:
     report = commands.add_parser("report", help="work with run reports")
     report_commands = report.add_subparsers(dest="report_command", metavar="SUBCOMMAND", parser_class=_Parser)
     compare = report_commands.add_parser("compare", help="new / fixed / still failing between two runs")
     compare.add_argument("old", help="findings.json (or its directory) of the earlier run")
     compare.add_argument("new", help="findings.json (or its directory) of the later run")
     compare.add_argument("--format", choices=["table", "json", "markdown"], default="table")
-    return parser
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,15 +101,6 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress display")
 
 
-def _own_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pinecone-conformance")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -125,6 +119,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from spec.lint import main_check
 
         return main_check(args)
+    if args.command == "spec" and args.spec_command == "diff":
+        from spec.diff import main_diff
+
+        return main_diff(args)
     if args.command == "run":
         if args.api_key is None:
             args.api_key = os.environ.get("PINECONE_API_KEY")

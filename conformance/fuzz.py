@@ -5,7 +5,7 @@ modes, then a state machine along the document's links plus our overlay) and run
 built-in checks. On top of that, one observer check sees every response: it validates it
 with openapi-core (contract, allowed values, strict), runs the semantic response checks,
 and counts what was exercised. Failures never stop the run: each becomes a
-:class:`~conformance.findings.Finding`.
+:class:`~core.findings.Finding`.
 
 Traps of this document handled here (see ``shared/research/schemathesis-4-notes.md``):
 dangling data-plane links are dropped before Schemathesis sees the document; the version
@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.engine import events
 
-from conformance.findings import Finding, excerpt
-from conformance.redaction import curl_command, redact
 from conformance.session import RunState, forgotten_rejection
+from core.findings import Finding, excerpt
+from core.redaction import curl_command, redact
 from spec.loader import escape_pointer, operations
 from strategies import domain
 from strategies.bodies import BODY_STRATEGIES

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.findings import FindingStore, writer_name
-from conformance.run_record import FINDINGS_DIR
+from core.findings import FindingStore, writer_name
+from core.run_record import FINDINGS_DIR
 
 EMBEDDED_API_KEY = "embedded-mock-key"
 

@@ -3,7 +3,7 @@
 The suite itself is ``conformance/test_conformance.py`` driven by pytest (optionally with
 pytest-xdist workers). This module only turns command-line options into pytest options,
 refuses a broken setup with one clear line (exit 2), merges what the workers wrote into a
-:class:`~conformance.run_record.RunRecord`, hands findings and record to ``reports``, and
+:class:`~core.run_record.RunRecord`, hands findings and record to ``reports``, and
 decides the exit code: 1 when an error finding exists (or a warning, with
 ``--fail-on-warning``), else 0.
 """
@@ -20,10 +20,11 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conformance.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
-from conformance.findings import FindingStore
-from conformance.run_record import FINDINGS_DIR, RunRecord
-from spec.loader import SpecError, load, operations
+from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from core.findings import FindingStore
+from core.run_record import FINDINGS_DIR, RunRecord
+from core.version import tool_versions
+from spec.loader import load, operations
 
 SUITE_MODULE = Path(__file__).parent / "test_conformance.py"
 
@@ -90,7 +91,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         run_id=args.run_id or run_id_for(seed),
         started_at=started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        tool_versions=_versions(),
+        tool_versions=tool_versions(),
         options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
                  "max_examples": args.max_examples, "workers": args.workers, "wait": args.wait, "budget": args.budget},
     )
@@ -117,18 +118,6 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
     return record
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": sys.version.split()[0]}
-    for package in ("pinecone-conformance", "schemathesis", "hypothesis", "openapi-core", "pytest", "httpx"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            pass
-    return found
-
-
 def exit_code(findings, fail_on_warning: bool) -> int:
     severities = {finding.severity for finding in findings}
     if "error" in severities or (fail_on_warning and "warning" in severities):
@@ -139,10 +128,7 @@ def exit_code(findings, fail_on_warning: bool) -> int:
 def main_run(args: argparse.Namespace) -> int:
     import pytest
 
-    try:
-        document = load(args.spec)
-    except SpecError:
-        raise
+    document = load(args.spec)
     check_deviations(args.deviation)
     if args.deviation and args.base_url:
         raise UsageError("--deviation switches on deviations of the embedded mock; it cannot be used with --base-url")

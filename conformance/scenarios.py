@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from conformance.findings import Finding, excerpt
 from conformance.session import ApiClient, BudgetExhausted, Reply, RunState, eventually
+from core.findings import Finding, excerpt
 from strategies import domain
 from strategies.bodies import invalid_create_index_bodies, invalid_names
 

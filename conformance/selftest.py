@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.findings import FindingStore
-from conformance.run_record import FINDINGS_DIR
+from core.findings import FindingStore
+from core.run_record import FINDINGS_DIR
 
 #: Deviation category -> finding kinds that name that problem.
 KINDS_FOR_CATEGORY = {

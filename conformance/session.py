@@ -20,10 +20,10 @@ from urllib.parse import quote
 
 import httpx
 
-from conformance.findings import Finding, FindingStore, excerpt
-from conformance.redaction import curl_command, redact
 from conformance.response_checks import Exchange, check_exchange
 from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
+from core.findings import Finding, FindingStore, excerpt
+from core.redaction import curl_command, redact
 from spec.loader import operations
 
 EMBEDDED_BASE_URL = "http://embedded-mock"

@@ -11,7 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from spec.loader import CONTRACT_VERSION, available_versions, load, operations
+from core.version import CONTRACT_VERSION
+from spec.loader import available_versions, load, operations
 
 
 @functools.cache

@@ -31,7 +31,7 @@ def deviation_table() -> str:
 
 def main_mock(args: argparse.Namespace) -> int:
     """``pinecone-conformance mock``: serve until interrupted (exit 0), or list the deviations."""
-    from conformance.cli import UsageError
+    from core.errors import UsageError
 
     if args.list_deviations:
         print(deviation_table())

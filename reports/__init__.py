@@ -1,7 +1,7 @@
 """Turns a run's findings into JSON, JUnit XML, Markdown and HTML, and compares runs.
 
 The runner calls :func:`write_reports` once, after the suite, with every finding and the
-:class:`~conformance.run_record.RunRecord`. Data flows one way: findings and record are
+:class:`~core.run_record.RunRecord`. Data flows one way: findings and record are
 redacted, grouped once, and each output module renders its own text from them.
 
 Redaction happens twice, on purpose: every string of the findings and the record is
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from conformance.findings import Finding
-from conformance.redaction import redact
-from conformance.run_record import RunRecord
+from core.findings import Finding
+from core.redaction import redact
+from core.run_record import RunRecord
 from reports import findings_json, html, junit, markdown
 from reports.grouping import group
 from reports.scrub import redact_data, redact_finding, redact_record, secret_tuple

@@ -136,7 +136,7 @@ RENDERERS = {"table": render_table, "markdown": render_markdown, "json": render_
 
 def main_compare(args: argparse.Namespace) -> int:
     """Entry point of ``report compare``: print the comparison, return the exit code."""
-    from conformance.cli import UsageError
+    from core.errors import UsageError
 
     try:
         old = load(args.old)

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from conformance.findings import SEVERITIES, Finding
-from conformance.run_record import RunRecord
+from core.findings import SEVERITIES, Finding
+from core.run_record import RunRecord
 from reports.grouping import DOCUMENT, Group, severity_rank
 
 PASS = "PASS"

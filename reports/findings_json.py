@@ -14,9 +14,10 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from conformance.findings import Finding
-from conformance.redaction import redact
-from conformance.run_record import RunRecord
+from core.findings import Finding
+from core.redaction import redact
+from core.run_record import RunRecord
+from core.version import own_version
 from reports.facts import counts_by_kind, counts_by_severity, coverage, verdict
 from reports.grouping import Group, group
 from reports.scrub import redact_finding, redact_record, secret_tuple
@@ -30,15 +31,6 @@ FINDINGS_JSON = "findings.json"
 def schema() -> dict:
     """The JSON Schema (draft 2020-12) of findings.json."""
     return json.loads(files("reports").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
-
-
-def _generator_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pinecone-conformance")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _group_dict(g: Group) -> dict:
@@ -67,7 +59,7 @@ def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group
     cov = coverage(record)
     return {
         "schema_version": SCHEMA_VERSION,
-        "generator": {"name": "pinecone-conformance", "version": _generator_version()},
+        "generator": {"name": "pinecone-conformance", "version": own_version()},
         "verdict": verdict(findings, record),
         "run": {
             "spec": {"version": record.spec_version, "sha256": record.spec_sha256, "source": record.spec_source},

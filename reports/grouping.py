@@ -2,7 +2,7 @@
 
 A fuzzer that finds one broken schema usually finds it a hundred times. A report that
 lists a hundred lines hides the second problem below the first; so every output shows
-*groups*, keyed by :attr:`conformance.findings.Finding.fingerprint` (operation, check,
+*groups*, keyed by :attr:`core.findings.Finding.fingerprint` (operation, check,
 status, schema location), and keeps the shortest request as the one a person copies.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from conformance.findings import SEVERITIES, Finding
+from core.findings import SEVERITIES, Finding
 
 #: The row name used where a finding concerns no operation (e.g. a broken example in the document).
 DOCUMENT = "(document)"

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from importlib.resources import files
 
-from conformance.findings import SEVERITIES, Finding
-from conformance.run_record import RunRecord
+from core.findings import SEVERITIES, Finding
+from core.run_record import RunRecord
 from reports.facts import counts_by_severity, coverage, matrix, verdict
 from reports.grouping import Group, group
 

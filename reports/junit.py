@@ -23,8 +23,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime
 
-from conformance.findings import Finding
-from conformance.run_record import RunRecord
+from core.findings import Finding
+from core.run_record import RunRecord
 from reports.facts import pairs
 from reports.grouping import Group, group
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.findings import Finding
-from conformance.run_record import RunRecord
+from core.findings import Finding
+from core.run_record import RunRecord
 from reports.facts import FAIL, counts_by_kind, counts_by_severity, coverage, verdict
 from reports.grouping import Group, group
 

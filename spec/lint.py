@@ -1,6 +1,6 @@
 """The spec self-check: ``pinecone-conformance spec check [VERSION|PATH]``.
 
-Validates an OpenAPI document *itself* and reports :class:`~conformance.findings.Finding`\\ s:
+Validates an OpenAPI document *itself* and reports :class:`~core.findings.Finding`\\ s:
 
 - ``example-schema`` (error): an example (request body, response, parameter, or an ``example``
   inside a component schema or one of its properties) that breaks its schema, validated with
@@ -34,7 +34,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from conformance.findings import Finding
+from core.findings import Finding
+from core.text import one_line as _one_line
 from spec.loader import (
     HTTP_METHODS,
     SpecError,
@@ -323,11 +324,6 @@ def _readable(message: str) -> str:
     if message == "None for not nullable":
         return "null is not allowed here (the schema is not nullable)"
     return _one_line(message, 240)
-
-
-def _one_line(text: str, limit: int) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 # --- the walk: undeclared properties, x-enum, typed objects ---------------------------------

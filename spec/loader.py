@@ -19,17 +19,14 @@ from pathlib import Path
 import yaml
 from jsonschema_path.loaders import JsonschemaSafeLoader
 
-#: The API version this project tests against.
-CONTRACT_VERSION = "2026-04"
+from core.errors import SpecError
+from core.text import one_line as _one_line
+from core.version import CONTRACT_VERSION
 
 DOCUMENTS_DIR = Path(__file__).parent / "documents"
 LINKS_OVERLAY_PATH = Path(__file__).parent / "links.yaml"
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-class SpecError(Exception):
-    """A document that cannot be used: missing, unparseable or invalid. The message is one line."""
 
 
 @dataclass(frozen=True)
@@ -103,11 +100,6 @@ def validate_document(raw: dict, source: str = "<document>") -> None:
         where = "/".join(str(part) for part in getattr(error, "absolute_path", []) or [])
         place = f" at /{where}" if where else ""
         raise SpecError(f"{source}: invalid OpenAPI document{place}: {_one_line(error.message)}")
-
-
-def _one_line(text: str, limit: int = 240) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def load(

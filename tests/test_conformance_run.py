@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.findings import FindingStore
+from core.findings import FindingStore
 from mockserver.app import create_app
 from mockserver.serve import serve_in_thread
 

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from openapi_schema_validator import OAS30WriteValidator
 from referencing import Registry, Resource
 
-from conformance.findings import Finding, FindingStore
-from conformance.redaction import REDACTED, curl_command, redact
 from conformance.response_checks import Exchange, check_exchange
 from conformance.validation import ResponseValidator
+from core.findings import Finding, FindingStore
+from core.redaction import REDACTED, curl_command, redact
 from spec.loader import load
 from strategies import bodies, domain
 from strategies.validity import request_problem

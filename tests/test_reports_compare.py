@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.findings import Finding, FindingStore
-from conformance.run_record import RunRecord
+from core.findings import Finding, FindingStore
+from core.run_record import RunRecord
 from reports import write_reports
 from reports.compare import compare
 from reports.findings_json import load

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.findings import Finding, FindingStore
-from conformance.run_record import RunRecord
+from core.findings import Finding, FindingStore
+from core.run_record import RunRecord
 from reports.facts import FAIL, PASS, coverage, matrix, verdict
 from reports.grouping import DOCUMENT, group
 

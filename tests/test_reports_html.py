@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.findings import Finding, FindingStore
-from conformance.run_record import RunRecord
+from core.findings import Finding, FindingStore
+from core.run_record import RunRecord
 from reports import write_reports
 from reports.facts import matrix
 from reports.grouping import group

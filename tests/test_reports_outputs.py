@@ -11,8 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from junitparser import Error, Failure, JUnitXml
 
-from conformance.findings import Finding, FindingStore
-from conformance.run_record import RunRecord
+from core.findings import Finding, FindingStore
+from core.run_record import RunRecord
 from reports import findings_json, write_reports
 from reports.findings_json import SCHEMA_VERSION, InvalidFindingsFile, load, schema, validation_errors
 from reports.junit import xml_safe

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.findings import Finding, FindingStore
-from conformance.run_record import RunRecord
+from core.findings import Finding, FindingStore
+from core.run_record import RunRecord
 from reports import write_reports
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conformance.cli import main
-from conformance.findings import SEVERITIES, Finding
+from core.findings import SEVERITIES, Finding
 from spec.lint import check_document, format_table
 from spec.loader import available_versions, load
 
