@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(run)
     _add_mock_command(commands)
     _add_report_commands(commands)
+    _add_cleanup_command(commands)
     return parser
 
 
@@ -75,6 +76,25 @@ def _add_report_commands(commands) -> None:
     compare.add_argument("old", help="findings.json (or its directory) of the earlier run")
     compare.add_argument("new", help="findings.json (or its directory) of the later run")
     compare.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+
+
+def _add_cleanup_command(commands) -> None:
+    cleanup = commands.add_parser(
+        "cleanup", help="delete what a run (or every run) left on a server: only names starting pcc-",
+        description="Lists, then deletes, the pcc- resources of one run (or of every run): backups of our "
+                    "indexes, collections, indexes (deletion protection switched off first). Exit 0 when "
+                    "nothing of ours is left, 1 when something is (listed; with --dry-run: when something "
+                    "would be deleted), 2 on bad input.")
+    cleanup.add_argument("--base-url", default=None, help="the server (with --from: default the run's target)")
+    cleanup.add_argument("--api-key", default=None, help="API key (default: $PINECONE_API_KEY)")
+    whose = cleanup.add_mutually_exclusive_group()
+    whose.add_argument("--run-id", default=None, help="the run whose resources to delete (pcc-<run id>-...)")
+    whose.add_argument("--all-runs", action="store_true", help="every resource named pcc-..., of any run")
+    whose.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
+                       help="the run id (and default target) from DIR/run.json, a run's output directory")
+    cleanup.add_argument("--dry-run", action="store_true", help="list what would be deleted, change nothing")
+    cleanup.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                         help="how long to retry and wait for the deletes to take effect (default 120)")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -137,6 +157,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from mockserver.serve import main_mock
 
         return main_mock(args)
+    if args.command == "cleanup":
+        from conformance.cleanup import main_cleanup
+
+        return main_cleanup(args)
     if args.command == "report" and args.report_command == "compare":
         from reports.compare import main_compare
 
