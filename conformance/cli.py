@@ -76,6 +76,15 @@ def _add_report_commands(commands) -> None:
     compare.add_argument("old", help="findings.json (or its directory) of the earlier run")
     compare.add_argument("new", help="findings.json (or its directory) of the later run")
     compare.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    merge = report_commands.add_parser("merge", help="join the outputs of shards (run --shard K/N) into one run's reports")
+    merge.add_argument("directories", nargs="+", metavar="DIR", help="output directory of a shard (or any run)")
+    merge.add_argument("--output", "-o", required=True, metavar="OUT", help="directory for the merged reports")
+    merge.add_argument("--api-key", default=None, help="a key to scrub from the outputs (default: $PINECONE_API_KEY)")
+    replay = report_commands.add_parser("replay", help="re-send a finding's request: is the deviation still there?")
+    replay.add_argument("finding_id", metavar="FINDING_ID", help="group fingerprint (or a unique prefix of it)")
+    replay.add_argument("--base-url", required=True, help="server to send the request to")
+    replay.add_argument("--api-key", default=None, help="API key (default: $PINECONE_API_KEY)")
+    replay.add_argument("--dir", default="conformance-report", help="the run's output directory or findings.json")
 
 
 def _add_cleanup_command(commands) -> None:
@@ -165,6 +174,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from reports.compare import main_compare
 
         return main_compare(args)
+    if args.command == "report" and args.report_command in ("merge", "replay"):
+        if args.report_command == "replay":
+            from reports.replay import main_replay
+
+            return main_replay(args)
+        from conformance.plugin import EMBEDDED_API_KEY
+        from reports.merge import main_merge
+
+        return main_merge(args, secrets=(EMBEDDED_API_KEY,))
     parser.print_help()
     return EXIT_USAGE
 
