@@ -3,10 +3,13 @@
 Pipeline of every request (research 1.4 fixes the order):
 
 1. read the whole body (even when the answer will be an error: keep-alive clients reuse
-   the connection, and unread bytes would corrupt the next request);
+   the connection, and unread bytes would corrupt the next request), keeping at most
+   ``MockSettings.max_body_bytes`` of it (the rest is drained and dropped);
 2. route by the document's paths (unknown path 404, known path with another method 405
    with ``Allow``);
-3. ``Api-Key`` (401), then ``X-Pinecone-Api-Version`` (400 when present and unknown);
+3. ``Api-Key`` (401), then ``X-Pinecone-Api-Version`` (400 when present and unknown),
+   then the body size (400, documented by every operation that takes a body; operations
+   without one ignore whatever body they are sent);
 4. the handler: body shape (400/422, :mod:`mockserver.bodies`), value rules (400,
    :mod:`mockserver.drafts`), then the model (404, 409, 403, 412);
 5. the policy's response transforms (seeded deviations), then serialisation.
@@ -27,7 +30,7 @@ from starlette.responses import Response
 from mockserver import drafts, rules
 from mockserver.bodies import read_body
 from mockserver.deviations import policy_for
-from mockserver.document import known_api_versions, routes
+from mockserver.document import known_api_versions, request_schema_name, routes
 from mockserver.errors import ApiError, Reply, error_reply
 from mockserver.model import Project
 from mockserver.policy import Policy, Quirk, Rule
@@ -171,6 +174,7 @@ class MockApp:
         self.api_key = api_key
         self.policy = policy
         self.project = project
+        self.max_body_bytes = project.settings.max_body_bytes
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":
@@ -179,18 +183,21 @@ class MockApp:
         if scope["type"] != "http":  # websockets: not part of the API
             return
         request = Request(scope, receive)
-        body = await request.body()
+        body, too_large = await _read_body(request, self.max_body_bytes)
         # Route on the path as sent (percent-encoded), so an encoded '/' stays inside its parameter.
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
-        reply = self.answer(request.method, path, scope.get("query_string", b""), request.headers, body)
+        reply = self.answer(request.method, path, scope.get("query_string", b""), request.headers, body,
+                            too_large=too_large)
         await _to_response(reply)(scope, receive, send)
 
-    def answer(self, method: str, path: str, query_string: bytes, headers: Any, body: bytes) -> Reply:
+    def answer(self, method: str, path: str, query_string: bytes, headers: Any, body: bytes, *,
+               too_large: bool = False) -> Reply:
         """The reply to one request (synchronous; the model's lock makes it thread-safe).
 
         ``path`` is percent-encoded as on the wire; ``headers`` needs a case-insensitive ``get``
-        (or lowercase keys).
+        (or lowercase keys). ``too_large``: the body sent was longer than the limit (and
+        ``body`` holds none of it).
         """
         operation_id = ""
         try:
@@ -203,6 +210,8 @@ class MockApp:
             operation_id = route.operation_id
             self._authenticate(operation_id, headers)
             self._check_api_version(headers)
+            if too_large and request_schema_name(operation_id) is not None:
+                raise ApiError(400, f"Request body is too large: the limit is {self.max_body_bytes} bytes.")
             query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
             call = Call(operation_id, params, query, body, self.project, self.policy)
             reply = HANDLERS[operation_id](call)
@@ -247,6 +256,20 @@ def _route(method: str, path: str) -> tuple[Any, dict[str, str], list[str]]:
         return None, {}, []
     fewest = min(len(match.groupdict()) for _, match in matches)
     return None, {}, sorted({route.method for route, match in matches if len(match.groupdict()) == fewest})
+
+
+async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
+    """The body and whether it was longer than ``limit``; a longer one is read to its end
+    (keep-alive) but not kept, so memory stays bounded whatever a client sends."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        else:
+            chunks.clear()
+    return (b"" if size > limit else b"".join(chunks)), size > limit
 
 
 def _to_response(reply: Reply) -> Response:

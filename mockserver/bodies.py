@@ -68,18 +68,60 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+#: Deepest nesting of arrays and objects a body may have: serde_json's recursion limit. Deeper
+#: bodies are refused here, so no later step (null stripping, shape validation, rendering an
+#: echoed value) ever recurses deeper than this.
+MAX_NESTING = 128
+
+
 def parse_json(body: bytes) -> Any:
-    """The JSON value of ``body``; 400 when it is not JSON."""
+    """The JSON value of ``body``; 400 when it is not JSON, as serde_json refuses it.
+
+    Besides syntax, serde_json refuses two things Python's ``json`` accepts, and so does
+    this function: nesting deeper than :data:`MAX_NESTING`, and a ``\\uD800``-style escape
+    of a lone surrogate (not a Unicode character: it could not even be written back as UTF-8).
+    """
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise ApiError(400, "Failed to parse the request body as JSON: invalid UTF-8") from None
     except json.JSONDecodeError as error:
         raise ApiError(
             400, f"Failed to parse the request body as JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
-    except (ValueError, RecursionError) as error:
+    except RecursionError:
+        raise ApiError(400, "Failed to parse the request body as JSON: recursion limit exceeded") from None
+    except ValueError as error:
         raise ApiError(400, f"Failed to parse the request body as JSON: {error}") from None
+    _check_nesting_and_text(value)
+    return value
+
+
+def _check_nesting_and_text(value: Any) -> None:
+    """400 for nesting deeper than :data:`MAX_NESTING` or a string (or key) with a lone surrogate.
+
+    Walks with an explicit stack: the walk itself must not recurse.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_NESTING:
+                raise ApiError(400, "Failed to parse the request body as JSON: recursion limit exceeded")
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                if isinstance(key, str):
+                    _check_text(key)
+                stack.append((child, depth + 1))
+        elif isinstance(item, str):
+            _check_text(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "Failed to parse the request body as JSON: lone surrogate in a unicode escape") from None
 
 
 def read_body(operation_id: str, body: bytes) -> dict:

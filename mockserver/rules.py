@@ -298,6 +298,9 @@ def page_limit(policy: Policy, raw: str | None) -> int:
 
 
 _TOKEN_PREFIX = "offset:"
+_TOKEN = re.compile(r"\Aoffset:([0-9]{1,18})\Z")
+#: Longest token the mock can have issued (an 18-digit offset); longer ones are not decoded at all.
+_MAX_TOKEN_LENGTH = len(base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{10 ** 18 - 1}".encode()))
 
 
 def page_token(offset: int) -> str:
@@ -305,13 +308,20 @@ def page_token(offset: int) -> str:
 
 
 def page_offset(raw: str | None) -> int:
-    """The offset a ``paginationToken`` stands for; 400 for a token the mock did not issue."""
+    """The offset a ``paginationToken`` stands for; 400 for a token the mock did not issue.
+
+    Only the form the mock issues is decoded: at most 18 digits, so the offset is an ordinary
+    integer (no list is that long) and no conversion ever meets Python's limit on huge ones.
+    """
     if raw is None:
         return 0
-    try:
-        text = base64.urlsafe_b64decode(raw.encode("ascii")).decode("ascii")
-    except (ValueError, UnicodeError):
-        text = ""
-    if not text.startswith(_TOKEN_PREFIX) or not text[len(_TOKEN_PREFIX):].isdigit():
+    text = ""
+    if len(raw) <= _MAX_TOKEN_LENGTH:
+        try:
+            text = base64.urlsafe_b64decode(raw.encode("ascii")).decode("ascii")
+        except (ValueError, UnicodeError):
+            text = ""
+    match = _TOKEN.match(text)
+    if match is None:
         raise bad_request("Invalid pagination token.")
-    return int(text[len(_TOKEN_PREFIX):])
+    return int(match.group(1))

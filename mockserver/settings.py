@@ -65,3 +65,6 @@ class MockSettings:
     seed: int | None = None
     #: Name of the project, used in quota messages.
     project_name: str = "default"
+    #: Longest request body kept, in bytes; a longer one is drained and answered 400 by the
+    #: operations that take a body. 1 MiB: far above any valid control-plane request.
+    max_body_bytes: int = 1_048_576
