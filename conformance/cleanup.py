@@ -346,15 +346,23 @@ def _state(base_url: str, api_key: str, prefix: str, store_dir: str) -> RunState
     from core.version import CONTRACT_VERSION
     from spec.loader import load
 
+    # The run state's prefix has no trailing dash ("pcc-<run id>"; for every run: "pcc").
     return RunState(target=Target(base_url=base_url, api_key=api_key), raw=load(CONTRACT_VERSION).raw,
-                    store=FindingStore(store_dir), seed=0, prefix=prefix)
+                    store=FindingStore(store_dir), seed=0, prefix=prefix.rstrip("-"))
+
+
+def _http(state: RunState):
+    """The client cleanup talks through: the run's safety gate, outside any budget, where the
+    session offers one (``cleanup_client``), else the target's plain client."""
+    cleanup_client = getattr(state, "cleanup_client", None)
+    return cleanup_client() if cleanup_client else state.target.http_client()
 
 
 def _preflight(client: ApiClient, base_url: str) -> None:
     """One line and exit 2 when the server cannot be reached at all or refuses the key."""
     try:
         reply = client.call("list_indexes")
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, OSError) as error:
         raise UsageError(f"cannot reach {base_url}: {_reason(error)}") from None
     if reply.status == 401:
         raise UsageError(f"{base_url} refused the API key (401 on list_indexes); check --api-key")
@@ -371,7 +379,7 @@ def main_cleanup(args: argparse.Namespace) -> int:
     whose = "every run" if prefix == TOOL_PREFIX else f"run {prefix[len(TOOL_PREFIX):-1]}"
     with tempfile.TemporaryDirectory(prefix="pcc-cleanup-") as scratch:
         state = _state(base_url, api_key, prefix, scratch)
-        client = ApiClient(state, state.target.http_client())
+        client = ApiClient(state, _http(state))
         try:
             _preflight(client, base_url)
             outcome = clean_prefix(client, prefix, wait=wait, dry_run=args.dry_run)
