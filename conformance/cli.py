@@ -67,6 +67,14 @@ def _add_mock_command(commands) -> None:
     mock.add_argument("--list-deviations", action="store_true", help="list the seeded deviations and exit")
     mock.add_argument("--lifecycle-delay", type=float, default=None, metavar="SECONDS",
                       help="how long resources take to become ready (default: instant)")
+    mock.add_argument("--fault", action="append", default=[], metavar="STATUS:P",
+                      help="answer this share of requests with STATUS (429, 502, 503 or 504; repeatable), "
+                           "e.g. 429:0.2; a 429 carries Retry-After")
+    mock.add_argument("--latency", default=None, metavar="DURATION", help="delay every answer, e.g. 50ms or 0.2s")
+    mock.add_argument("--reset", type=float, default=0.0, metavar="P",
+                      help="drop this share of connections without an answer (TCP reset)")
+    mock.add_argument("--fault-seed", type=int, default=None, metavar="N",
+                      help="seed of the fault draws, for a reproducible sequence (default: random)")
 
 
 def _add_report_commands(commands) -> None:

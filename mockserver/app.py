@@ -13,10 +13,15 @@ Pipeline of every request (research 1.4 fixes the order):
 4. the handler: body shape (400/422, :mod:`mockserver.bodies`), value rules (400,
    :mod:`mockserver.drafts`), then the model (404, 409, 403, 412);
 5. the policy's response transforms (seeded deviations), then serialisation.
+
+Injected faults (:mod:`mockserver.faults`) come between steps 1 and 2: a faulted request is
+answered (or its connection dropped) without being routed, so it never changes state.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -32,6 +37,7 @@ from mockserver.bodies import read_body
 from mockserver.deviations import policy_for
 from mockserver.document import known_api_versions, request_schema_name, routes
 from mockserver.errors import ApiError, Reply, error_reply
+from mockserver.faults import ConnectionDropped, FaultInjector, FaultPlan, drop_connection
 from mockserver.model import Project
 from mockserver.policy import Policy, Quirk, Rule
 from mockserver.settings import Clock, ManualClock, MockSettings, SystemClock
@@ -175,6 +181,7 @@ class MockApp:
         self.policy = policy
         self.project = project
         self.max_body_bytes = project.settings.max_body_bytes
+        self.faults = FaultInjector(project.settings.faults)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":
@@ -184,6 +191,18 @@ class MockApp:
             return
         request = Request(scope, receive)
         body, too_large = await _read_body(request, self.max_body_bytes)
+        outcome = self.faults.decide()
+        if self.faults.plan.latency:
+            await asyncio.sleep(self.faults.plan.latency)
+        if outcome.reset:
+            if not drop_connection(receive):
+                raise ConnectionDropped("connection reset (injected fault)")
+            for _ in range(3):  # let uvicorn see the connection gone, so it sends nothing after we return
+                await asyncio.sleep(0)
+            return
+        if outcome.reply is not None:
+            await _to_response(outcome.reply)(scope, receive, send)
+            return
         # Route on the path as sent (percent-encoded), so an encoded '/' stays inside its parameter.
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
@@ -298,9 +317,15 @@ def create_app(
     *,
     clock: Clock | None = None,
     settings: MockSettings | None = None,
+    faults: FaultPlan | None = None,
 ) -> MockApp:
-    """A fresh mock with its own empty project. Unknown deviation names raise ``ValueError``."""
+    """A fresh mock with its own empty project. Unknown deviation names raise ``ValueError``.
+
+    ``faults`` (or ``settings.faults``) injects transient faults in front of it.
+    """
     policy = policy_for(deviations)
     settings = settings or MockSettings()
+    if faults is not None:
+        settings = dataclasses.replace(settings, faults=faults)
     project = Project(settings, clock or SystemClock(), policy)
     return MockApp(api_key, policy, project)

@@ -23,6 +23,10 @@ CODE_FOR_STATUS: dict[int, str] = {
     422: "UNPROCESSABLE_ENTITY",
     429: "RESOURCE_EXHAUSTED",
     500: "UNKNOWN",
+    # Only injected faults (mockserver.faults) answer these: gateway errors, in gRPC's words.
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 
 

@@ -16,6 +16,7 @@ import uvicorn
 
 from mockserver.app import create_app
 from mockserver.deviations import CATALOG
+from mockserver.faults import FaultPlan, parse_duration, parse_fault
 from mockserver.settings import MockSettings
 
 HOST = "127.0.0.1"
@@ -43,7 +44,8 @@ def main_mock(args: argparse.Namespace) -> int:
     if delay < 0:
         raise UsageError(f"--lifecycle-delay must not be negative: {delay}")
     try:
-        app = create_app(api_key, args.deviation, settings=MockSettings(lifecycle_delay=delay))
+        faults = fault_plan(args)
+        app = create_app(api_key, args.deviation, settings=MockSettings(lifecycle_delay=delay, faults=faults))
     except ValueError as error:
         raise UsageError(str(error)) from None
     try:
@@ -52,9 +54,18 @@ def main_mock(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot listen on {HOST}:{args.port}: {error.strerror}") from None
     switched = f" with deviations: {', '.join(args.deviation)}" if args.deviation else ""
+    if faults.active:
+        switched += f" with faults: {', '.join(args.fault) or 'none'}, latency {faults.latency:g}s, reset {faults.reset:g}"
     print(f"pinecone-conformance mock serving on http://{HOST}:{args.port}{switched}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
     return 0
+
+
+def fault_plan(args: argparse.Namespace) -> FaultPlan:
+    """The faults of ``--fault``, ``--latency``, ``--reset`` and ``--fault-seed``; ``ValueError`` if invalid."""
+    latency = parse_duration(args.latency) if getattr(args, "latency", None) else 0.0
+    return FaultPlan(faults=tuple(parse_fault(text) for text in getattr(args, "fault", []) or []),
+                     latency=latency, reset=getattr(args, "reset", 0.0) or 0.0, seed=getattr(args, "fault_seed", None))
 
 
 @contextlib.contextmanager

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from mockserver.faults import FaultPlan
+
 
 class Clock(Protocol):
     """Where the mock reads the time, in seconds (any epoch; only differences matter)."""
@@ -68,3 +70,5 @@ class MockSettings:
     #: Longest request body kept, in bytes; a longer one is drained and answered 400 by the
     #: operations that take a body. 1 MiB: far above any valid control-plane request.
     max_body_bytes: int = 1_048_576
+    #: Transient faults injected before any handler runs (none by default).
+    faults: FaultPlan = FaultPlan()
