@@ -49,8 +49,12 @@ def _add_spec_commands(commands) -> None:
     spec_commands = spec_parser.add_subparsers(dest="spec_command", metavar="SUBCOMMAND", parser_class=_Parser)
     check = spec_commands.add_parser("check", help="validate a document's examples, links and prose rules")
     check.add_argument("document", nargs="?", default=CONTRACT_VERSION, help="bundled version (e.g. 2026-04) or path")
-    check.add_argument("--format", choices=["table", "json"], default="table")
+    check.add_argument("--format", choices=["table", "json", "sarif", "github"], default="table")
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    check.add_argument("--select", action="append", default=[], metavar="RULES",
+                       help="only these rule ids or prefixes (comma-separated, repeatable; e.g. prose,yaml-timestamp)")
+    check.add_argument("--ignore", action="append", default=[], metavar="RULES",
+                       help="drop these rule ids or prefixes (comma-separated, repeatable)")
     diff = spec_commands.add_parser("diff", help="changes between two documents, classified (breaking/warning/info)")
     diff.add_argument("old", help="bundled version (e.g. 2025-10) or path of the earlier document")
     diff.add_argument("new", help="bundled version or path of the later document")
@@ -60,7 +64,9 @@ def _add_spec_commands(commands) -> None:
 
 
 def _add_mock_command(commands) -> None:
-    mock = commands.add_parser("mock", help="serve the reference mock server on 127.0.0.1")
+    mock = commands.add_parser("mock", help="serve the reference mock server (on 127.0.0.1 unless --host)")
+    mock.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1; 0.0.0.0 inside a container)")
     mock.add_argument("--port", type=int, default=8080)
     mock.add_argument("--api-key", default=None, help="the key clients must send (default: $PINECONE_API_KEY or 'test-key')")
     mock.add_argument("--deviation", action="append", default=[], metavar="NAME", help="switch on a seeded deviation")
@@ -130,11 +136,25 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="switch on a seeded deviation of the embedded mock")
     parser.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                         help="deadline for eventual effects (ready, deleted); default 120 on a real server")
-    parser.add_argument("--budget", type=int, default=None, metavar="REQUESTS", help="stop after this many requests")
+    parser.add_argument("--phase", action="append", default=[], metavar="PHASE",
+                        help="only these phases: examples, coverage, fuzzing, stateful, scenarios (repeatable)")
+    parser.add_argument("--budget", type=int, default=None, metavar="REQUESTS",
+                        help="at most this many requests in the whole run, all workers together (cleanup apart)")
+    parser.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
+                        help="stop sending after this long; the run ends gracefully, cleans up, and is INCOMPLETE")
+    parser.add_argument("--request-timeout", type=float, default=None, metavar="SECONDS",
+                        help="timeout of each request (default 60)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="send only GET requests (list, describe, 404s, auth, pagination): nothing is created")
+    parser.add_argument("--allow-paid-resources", action="store_true",
+                        help="against a host that is not loopback, also create billed extras (pod indexes, pod "
+                             "scaling, dedicated read capacity); they are skipped by default")
     parser.add_argument("--fail-on-warning", action="store_true", help="exit 1 on warnings too")
     parser.add_argument("--selftest", action="store_true",
                         help="run the kill matrix: every seeded deviation of the mock must be caught")
-    parser.add_argument("--run-id", default=None, help="name prefix for created resources (default: random)")
+    parser.add_argument("--run-id", default=None,
+                        help="run id in the names of created resources, pcc-<run id>-...: 4-12 lowercase letters or "
+                             "digits (default: from the seed plus a random part)")
     parser.add_argument("--no-progress", action="store_true", help="no progress display")
 
 

@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.engine import events
 
+from conformance.gate import is_skipped
+from conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
 from conformance.session import RunState, forgotten_rejection
 from core.findings import Finding, excerpt
 from core.redaction import curl_command, redact
@@ -67,14 +69,19 @@ _STATES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _RUN_TOKEN = "x-pinecone-conformance-run"
 
 
-def generation_document(raw: dict) -> dict:
+def generation_document(raw: dict, policy: SafetyPolicy | None = None) -> dict:
     """The document Schemathesis generates from: the contract with our links, without the
     dangling ones, with ``x-enum`` as ``enum`` and the name rule as a ``pattern`` on request
-    names (so negative mode breaks them one at a time)."""
+    names (so negative mode breaks them one at a time), and, given the run's ``policy``, the
+    document's example names moved into the run's prefix (the examples and coverage phases
+    send them as they are: ``DELETE /indexes/test-index`` becomes a request about
+    ``pcc-<run id>-test-index``, which tests the same thing and touches nobody's index)."""
     from conformance.validation import tighten_enums
     from spec.loader import with_links_overlay, without_dangling_links
 
     raw = tighten_enums(without_dangling_links(with_links_overlay(raw)))
+    if policy is not None:
+        _confine_examples(raw, policy)
     for schema_name in ("CreateIndexRequest", "CreateIndexForModelRequest", "CreateCollectionRequest",
                         "CreateIndexFromBackupRequest"):
         name_schema = raw.get("components", {}).get("schemas", {}).get(schema_name, {}).get("properties", {}).get("name")
@@ -83,18 +90,56 @@ def generation_document(raw: dict) -> dict:
     return raw
 
 
+def _confine_examples(raw: dict, policy: SafetyPolicy) -> None:
+    """Move every name in the document's request examples (path parameters and request bodies)
+    into the run's prefix, in place."""
+    for item in raw.get("paths", {}).values():
+        for operation in (item.get(m) for m in ("post", "put", "patch", "delete", "get")):
+            if not isinstance(operation, dict):
+                continue
+            for parameter in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                if isinstance(parameter, dict) and parameter.get("name") in NAME_PARAMETERS:
+                    _confine_example_values(parameter, lambda value: confine_name(value, policy))
+            operation_id = operation.get("operationId")
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _confine_example_values(media, lambda value, op=operation_id: _confined_body(op, value, policy))
+
+
+def _confine_example_values(holder: dict, change) -> None:
+    if "example" in holder:
+        holder["example"] = change(holder["example"])
+    for example in (holder.get("examples") or {}).values():
+        if isinstance(example, dict) and "value" in example:
+            example["value"] = change(example["value"])
+
+
+def _confined_body(operation_id: str, value, policy: SafetyPolicy):
+    if isinstance(value, dict):
+        value = dict(value)
+        confine_case(operation_id, None, value, policy)
+    return value
+
+
 def build_schema(raw: dict, state: RunState):
-    """A Schemathesis schema wired to the target, the run's strategies and observer."""
-    generated = generation_document(raw)
+    """A Schemathesis schema wired to the run's gate, strategies and observer.
+
+    Every request goes to ``state.gate`` (an ASGI app in front of the real target), so the
+    safety rules, the budget and the retries apply to every phase and every probe. Against
+    anything but the embedded mock, Schemathesis's own link inference and response reuse are
+    off: they feed names taken from list answers (other people's indexes) into deletes."""
+    generated = generation_document(raw, state.policy)
     generated[_RUN_TOKEN] = token = f"run-{id(state)}"
     _STATES[token] = state
     schema = schemathesis.openapi.from_dict(generated)
     target = state.target
-    if target.app is not None:
-        schema.app = target.app
-        schema.config.update(base_url=target.base_url)
-    else:
-        schema.config.update(base_url=target.base_url, rate_limit="auto")
+    schema.app = state.gate
+    schema.config.update(base_url=target.base_url)
+    if not target.is_embedded:
+        schema.config.phases.stateful.inference.algorithms = []
+        for phase in (schema.config.phases.fuzzing, schema.config.phases.stateful, schema.config.phases.coverage,
+                      schema.config.phases.examples):
+            if hasattr(phase, "extra_data_sources"):
+                phase.extra_data_sources.responses = False
     headers = {"X-Pinecone-Api-Version": state.api_version}
     if target.api_key:
         headers["Api-Key"] = target.api_key
@@ -107,6 +152,14 @@ def build_schema(raw: dict, state: RunState):
 
 
 def _install_hooks(schema, state: RunState) -> None:
+    @schema.hook
+    def map_case(context, case):
+        """Valid names of generated requests move into the run's prefix (invalid ones stay: they
+        test the name rule); the gate refuses whatever still names somebody else's resource."""
+        body = case.body if isinstance(case.body, dict) else None
+        confine_case(case.operation.definition.raw.get("operationId"), case.path_parameters, body, state.policy)
+        return case
+
     @schema.hook
     def flatmap_case(context, case):
         """Positive cases get a body from the domain strategies, so they are really valid."""
@@ -134,8 +187,9 @@ def _install_hooks(schema, state: RunState) -> None:
 
     @schema.hook
     def filter_failure(context, failure, case, response):
-        """429 is throttling, not a contract finding; some 400s depend on state the generator cannot know."""
-        if response is not None and response.status_code == 429:
+        """429 is throttling, not a contract finding; an answer the gate made up for a request it did
+        not send is nobody's finding; some 400s depend on state the generator cannot know."""
+        if response is not None and (response.status_code == 429 or is_skipped(response.headers)):
             return False
         if type(failure).__name__ == "AcceptedNegativeData" and _only_nulls_were_invalid(case, state):
             state.record(Finding(

@@ -11,16 +11,24 @@ Each worker writes its findings to its own file of the store and its coverage co
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
+import time
 from pathlib import Path
 
 import pytest
 
+from conformance.runid import new_run_id, validate_run_id
+from core.errors import UsageError
 from core.findings import FindingStore, writer_name
 from core.run_record import FINDINGS_DIR
+
+#: The budget ledger every worker of a run counts its requests in.
+BUDGET_FILE = "budget.count"
+
+#: user_properties key a suite test sets when it fails because it recorded deviations (not a crash).
+DEVIATIONS_PROPERTY = "pcc_deviations"
 
 EMBEDDED_API_KEY = "embedded-mock-key"
 
@@ -35,22 +43,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pcc-output", default="conformance-report", help="directory for findings")
     group.addoption("--deviation", action="append", default=[], help="seeded deviation of the embedded mock")
     group.addoption("--wait", type=float, default=None, help="deadline in seconds for eventual effects")
-    group.addoption("--budget", type=int, default=None, help="request budget per worker")
-    group.addoption("--run-id", default=None, help="name prefix of created resources")
+    group.addoption("--budget", type=int, default=None, help="request budget of the whole run (all workers)")
+    group.addoption("--run-id", default=None, help="run id in the names of created resources (pcc-<run id>-...)")
+    group.addoption("--read-only", action="store_true", default=False, help="send only GET requests")
+    group.addoption("--allow-paid-resources", action="store_true", default=False,
+                    help="against a non-loopback host, also create pod indexes, pod scaling, dedicated capacity")
+    group.addoption("--max-time", type=float, default=None, help="stop sending after this many seconds")
+    group.addoption("--request-timeout", type=float, default=None, help="seconds per request (default 60)")
     group.addoption("--pcc-operation", action="append", default=[], help="only these operations")
     group.addoption("--pcc-check", action="append", default=[], help="only these checks")
     group.addoption("--pcc-phase", action="append", default=[], help="only these Schemathesis phases")
 
 
-def run_id_for(seed: int) -> str:
-    """The run id derives from the seed, so a rerun with the same seed is the same run."""
-    return hashlib.sha256(str(seed).encode()).hexdigest()[:6]
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    """Fix the seed before xdist starts its workers, so they share it (and the name prefix)."""
-    if not _is_xdist_worker(config) and hasattr(config.option, "pcc_seed"):
-        _seed(config)
+    """Fix the seed, run id and start time before xdist starts its workers; they receive them
+    through ``workerinput`` (see :func:`pytest_configure_node`), so every worker shares them."""
+    if not hasattr(config.option, "pcc_seed"):
+        return
+    if _is_xdist_worker(config):
+        shared = config.workerinput
+        config.option.pcc_seed, config.option.run_id = shared["pcc_seed"], shared["pcc_run_id"]
+        config.pcc_started = shared["pcc_started"]
+        return
+    if config.option.pcc_seed is None:
+        config.option.pcc_seed = random.SystemRandom().randrange(1, 2**31)
+    if config.option.run_id is None:
+        config.option.run_id = new_run_id(config.option.pcc_seed)
+    try:
+        validate_run_id(config.option.run_id)
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.pcc_started = time.time()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist: hand the run's seed, run id and start time to a worker."""
+    option = node.config.option
+    node.workerinput.update(pcc_seed=option.pcc_seed, pcc_run_id=option.run_id, pcc_started=node.config.pcc_started)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:
@@ -61,58 +91,102 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     return not _is_xdist_worker(config) and bool(getattr(config.option, "numprocesses", None))
 
 
-def _seed(config: pytest.Config) -> int:
-    seed = config.getoption("--pcc-seed")
-    if seed is None:
-        seed = int(os.environ.get("PCC_SEED", "0")) or random.SystemRandom().randrange(1, 2**31)
-        os.environ["PCC_SEED"] = str(seed)  # xdist workers inherit it: one seed per run
-    return seed
+def _deadline(config: pytest.Config) -> float | None:
+    """--max-time as a time.monotonic() deadline, counted from the run's start (shared by workers)."""
+    max_time = config.getoption("--max-time")
+    if max_time is None:
+        return None
+    return time.monotonic() + max_time - (time.time() - config.pcc_started)
 
 
-@pytest.fixture(scope="session")
-def conformance_state(request: pytest.FixtureRequest):
-    """The run's shared state for this worker: target, document, store, budget."""
+def run_state(config: pytest.Config, *, embedded_app=None):
+    """The run's state for this process, from the options (the same for every worker)."""
     from conformance.session import EMBEDDED_BASE_URL, RunState, Target
     from spec.loader import load
 
-    config = request.config
-    seed = _seed(config)
     base_url = config.getoption("--base-url")
     api_key = config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY")
+    timeout = config.getoption("--request-timeout") or 60.0
     if base_url:
-        target = Target(base_url=base_url.rstrip("/"), api_key=api_key)
+        target = Target(base_url=base_url.rstrip("/"), api_key=api_key, request_timeout=timeout)
         wait, interval, max_examples = 120.0, 5.0, 5
     else:
-        from mockserver.app import create_app
-
         api_key = api_key or EMBEDDED_API_KEY
-        app = create_app(api_key=api_key, deviations=config.getoption("--deviation"))
-        target = Target(base_url=EMBEDDED_BASE_URL, api_key=api_key, app=app)
+        target = Target(base_url=EMBEDDED_BASE_URL, api_key=api_key, app=embedded_app, request_timeout=timeout)
         wait, interval, max_examples = 1.0, 0.05, 10
     document = load(config.getoption("--spec"))
     output = Path(config.getoption("--pcc-output"))
-    run_id = config.getoption("--run-id") or run_id_for(seed)
-    state = RunState(
+    allow_paid = config.getoption("--allow-paid-resources") or not base_url or _is_loopback(base_url)
+    return RunState(
         target=target,
         raw=document.raw,
         store=FindingStore(output / FINDINGS_DIR),
-        seed=seed,
-        prefix=f"pcc-{run_id}",
+        seed=config.option.pcc_seed,
+        prefix=f"pcc-{config.option.run_id}",
         api_version=document.version or "2026-04",
         max_examples=config.getoption("--max-examples") or max_examples,
         wait=config.getoption("--wait") if config.getoption("--wait") is not None else wait,
         poll_interval=interval,
         budget=config.getoption("--budget"),
         selected_checks=frozenset(config.getoption("--pcc-check")),
+        read_only=config.getoption("--read-only"),
+        allow_paid=allow_paid,
+        budget_file=output / BUDGET_FILE,
+        deadline=_deadline(config),
+        on_stop=lambda reason: _write_stop(output, reason),
     )
-    client = _client(state)
-    yield state
-    from conformance.cleanup import cleanup
 
-    for leftover in cleanup(client, state, sweep=not _is_xdist_worker(config)):
+
+def _write_stop(output: Path, reason: str) -> None:
+    from conformance.gate import write_stop
+
+    write_stop(output, reason)
+
+
+def _is_loopback(base_url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def conformance_state(request: pytest.FixtureRequest):
+    """The run's shared state for this worker: target, document, store, gate."""
+    config = request.config
+    app = None
+    if not config.getoption("--base-url"):
+        from mockserver.app import create_app
+
+        api_key = config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY") or EMBEDDED_API_KEY
+        app = create_app(api_key=api_key, deviations=config.getoption("--deviation"))
+    state = run_state(config, embedded_app=app)
+    yield state
+    _clean_up(state, sweep=not _is_xdist_worker(config))
+    _write_stats(Path(config.getoption("--pcc-output")), state)
+
+
+def _clean_up(state, *, sweep: bool) -> list[str]:
+    """Delete the run's resources through the gate's unmetered twin; note what is left."""
+    from conformance.cleanup import cleanup
+    from conformance.session import ApiClient
+
+    if state.read_only:
+        return []
+    client = ApiClient(state, state.cleanup_client())
+    try:
+        leftovers = cleanup(client, state, sweep=sweep)
+    finally:
+        client.http.close()
+    for leftover in leftovers:
         state.note_error(f"cleanup: could not delete {leftover}")
-    client.http.close()
-    _write_stats(output, state)
+    return leftovers
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -120,24 +194,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if not _is_xdist_controller(config) or not config.getoption("--base-url"):
         return
-    from conformance.cleanup import cleanup
-    from conformance.session import RunState, Target
-    from spec.loader import load
-
-    seed = _seed(config)
-    state = RunState(
-        target=Target(base_url=config.getoption("--base-url").rstrip("/"),
-                      api_key=config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY")),
-        raw=load(config.getoption("--spec")).raw,
-        store=FindingStore(Path(config.getoption("--pcc-output")) / FINDINGS_DIR),
-        seed=seed,
-        prefix=f"pcc-{config.getoption('--run-id') or run_id_for(seed)}",
-    )
-    client = _client(state)
-    try:
-        leftovers = cleanup(client, state)
-    finally:
-        client.http.close()
+    state = run_state(config)
+    leftovers = _clean_up(state, sweep=True)
     if leftovers:
         print(f"pinecone-conformance: could not delete {', '.join(leftovers)}")
 
@@ -145,7 +203,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def _client(state):
     from conformance.session import ApiClient
 
-    return ApiClient(state, state.target.http_client())
+    return ApiClient(state, state.http_client())
 
 
 @pytest.fixture(scope="session")
@@ -165,12 +223,15 @@ def conformance_schema(conformance_state):
 def _write_stats(output: Path, state) -> None:
     output.mkdir(parents=True, exist_ok=True)
     stats = {
-        "requests_total": state.requests_total,
+        "requests_total": state.gate.counters.sent,
         "throttled": state.throttled,
+        "gate": state.gate.counters.as_dict(),
+        "cleanup_gate": state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {},
         "observed_statuses": {op: dict(counts) for op, counts in state.observed_statuses.items()},
         "checks_run": {op: sorted(checks) for op, checks in state.checks_run.items()},
         "links_followed": dict(state.links_followed),
         "errors": state.errors,
+        "skipped_scenarios": state.skipped_scenarios,
         "seed": state.seed,
         "run_id": state.prefix,
     }

@@ -29,21 +29,76 @@ from spec.loader import load, operations
 SUITE_MODULE = Path(__file__).parent / "test_conformance.py"
 
 
-def preflight(base_url: str, api_key: str | None, api_version: str) -> None:
-    """Fail early, in one line, on an unreachable server or a refused key."""
-    import httpx
+def validate_target(base_url: str) -> str:
+    """The base URL, checked: http(s), a host, nothing unparseable. One-line UsageError otherwise."""
+    from urllib.parse import urlsplit
 
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must start with http:// or https:// (got {base_url!r})")
+    try:
+        parts = urlsplit(base_url)
+        host, _ = parts.hostname, parts.port
+    except ValueError as error:
+        raise UsageError(f"--base-url is not a valid URL ({error}): {base_url!r}") from None
+    if not host:
+        raise UsageError(f"--base-url has no host: {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def preflight(base_url: str, api_key: str | None, api_version: str, raw: dict, timeout: float = 15.0) -> None:
+    """Fail early, in one line, on an unreachable server or a refused key (one GET, through a gate)."""
+    from conformance.gate import BudgetLedger, Gate, HttpUpstream, TransportFailure
+    from conformance.safety import SafetyPolicy
+    from conformance.session import gate_client
+
     if not api_key:
         raise UsageError("an API key is needed for --base-url: pass --api-key or set PINECONE_API_KEY")
+    upstream = HttpUpstream(base_url, timeout)
+    gate = Gate(upstream, policy=SafetyPolicy(run_prefix="pcc-preflight", read_only=True),
+                operations=operations(raw), ledger=BudgetLedger(None, None))
     try:
-        response = httpx.get(base_url.rstrip("/") + "/indexes", timeout=15.0,
-                             headers={"Api-Key": api_key, "X-Pinecone-Api-Version": api_version})
-    except httpx.HTTPError as error:
-        raise UsageError(f"cannot reach {base_url}: {type(error).__name__}: {str(error) or 'no answer'}") from None
+        with gate_client(gate, base_url) as client:
+            response = client.get("/indexes", headers={"Api-Key": api_key, "X-Pinecone-Api-Version": api_version})
+    except (TransportFailure, OSError) as error:
+        raise UsageError(f"cannot reach {base_url}: {error or 'no answer'}") from None
+    finally:
+        upstream.close()
     if response.status_code == 401:
         raise UsageError(f"{base_url} refused the API key (401 on list_indexes); check --api-key")
+
+
+def validate_output(output: Path) -> Path:
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"-o/--output must be a directory, and {str(output)!r} is a file")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the output directory {str(output)!r}: {error.strerror}") from None
+    return output
+
+
+def validate_numbers(args: argparse.Namespace) -> None:
+    for flag, value in (("--budget", args.budget), ("--max-time", args.max_time),
+                        ("--request-timeout", args.request_timeout), ("--max-examples", args.max_examples)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{flag} must be positive (got {value})")
+    if args.wait is not None and args.wait < 0:
+        raise UsageError(f"--wait must not be negative (got {args.wait})")
+
+
+def validate_selection(args: argparse.Namespace, raw: dict) -> None:
+    """--operation and --phase must name things that exist: a typo would silently test nothing."""
+    known = list(operations(raw))
+    for name in args.operation:
+        if name not in known:
+            raise UsageError(f"unknown operation {name!r} for --operation (the document has: {', '.join(known)})")
+    for name in args.phase:
+        if name not in PHASES:
+            raise UsageError(f"unknown phase {name!r} for --phase (one of: {', '.join(PHASES)})")
+
+
+#: The suite's phases: Schemathesis's four, and the scenario checks.
+PHASES = ("examples", "coverage", "fuzzing", "stateful", "scenarios")
 
 
 def check_deviations(names: list[str]) -> None:
@@ -67,33 +122,37 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     if args.api_key:
         arguments += ["--api-key", args.api_key]
     for option, values in (("--pcc-operation", args.operation), ("--pcc-check", args.check),
-                           ("--deviation", args.deviation), ("--pcc-phase", getattr(args, "phase", []) or [])):
+                           ("--deviation", args.deviation), ("--pcc-phase", args.phase)):
         for value in values:
             arguments += [option, value]
     for option, value in (("--max-examples", args.max_examples), ("--wait", args.wait),
-                          ("--budget", args.budget), ("--run-id", args.run_id)):
+                          ("--budget", args.budget), ("--run-id", args.run_id), ("--max-time", args.max_time),
+                          ("--request-timeout", args.request_timeout)):
         if value is not None:
             arguments += [option, str(value)]
+    for option, on in (("--read-only", args.read_only), ("--allow-paid-resources", args.allow_paid_resources)):
+        if on:
+            arguments.append(option)
     if args.workers:
         arguments += ["-n", str(args.workers)]
     return arguments
 
 
 def build_record(args: argparse.Namespace, document, output: Path, seed: int, started: str) -> RunRecord:
-    from conformance.plugin import run_id_for
-
     record = RunRecord(
         spec_version=document.version,
         spec_sha256=document.sha256,
         spec_source=str(document.path),
         target=args.base_url or "embedded-mock",
         seed=seed,
-        run_id=args.run_id or run_id_for(seed),
+        run_id=args.run_id,
         started_at=started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tool_versions=tool_versions(),
         options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
-                 "max_examples": args.max_examples, "workers": args.workers, "wait": args.wait, "budget": args.budget},
+                 "phases": list(args.phase), "max_examples": args.max_examples, "workers": args.workers,
+                 "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
+                 "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
     )
     ops = operations(document.raw)
     record.operations = list(ops)
@@ -109,6 +168,17 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         for op, checks in stats.get("checks_run", {}).items():
             record.checks_run[op] = sorted(set(record.checks_run.get(op, [])) | set(checks))
         record.errors += stats.get("errors", [])
+        gate = stats.get("gate", {})
+        record.retried += gate.get("retried", 0)
+        for key in ("skipped", "methods"):
+            merged = getattr(record, key)
+            for name, count in gate.get(key, {}).items():
+                merged[name] = merged.get(name, 0) + count
+        for reason, example in gate.get("skipped_examples", {}).items():
+            record.skipped_examples.setdefault(reason, example)
+        record.cleanup_requests += stats.get("cleanup_gate", {}).get("sent", 0)
+        for scenario, why in stats.get("skipped_scenarios", {}).items():
+            record.errors.append(f"scenario {scenario} not run to its end: {why}")
         for link, count in stats.get("links_followed", {}).items():
             record.links[link] = record.links.get(link, 0) + count
     from spec.loader import links, with_links_overlay, without_dangling_links
@@ -128,21 +198,39 @@ def exit_code(findings, fail_on_warning: bool) -> int:
 def main_run(args: argparse.Namespace) -> int:
     import pytest
 
+    from conformance.gate import BUDGET, DEADLINE, stop_file
+    from conformance.plugin import BUDGET_FILE
+    from conformance.runid import new_run_id, validate_run_id
+
     document = load(args.spec)
     check_deviations(args.deviation)
+    validate_numbers(args)
+    validate_selection(args, document.raw)
     if args.deviation and args.base_url:
         raise UsageError("--deviation switches on deviations of the embedded mock; it cannot be used with --base-url")
+    if args.run_id is not None:
+        validate_run_id(args.run_id)
     if args.base_url:
-        preflight(args.base_url, args.api_key, document.version)
+        args.base_url = validate_target(args.base_url)
+        if not args.api_key:
+            raise UsageError("an API key is needed for --base-url: pass --api-key or set PINECONE_API_KEY")
+    output = validate_output(Path(args.output))
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-    output = Path(args.output)
+    args.run_id = args.run_id or new_run_id(seed)
     shutil.rmtree(output / FINDINGS_DIR, ignore_errors=True)
-    for stale in output.glob("stats-*.json"):
-        stale.unlink()
+    for stale in (*output.glob("stats-*.json"), output / BUDGET_FILE, stop_file(output)):
+        stale.unlink(missing_ok=True)
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    # Before the first request: what cleanup needs to find this run's resources after any crash.
+    RunRecord(spec_version=document.version, spec_sha256=document.sha256, spec_source=str(document.path),
+              target=args.base_url or "embedded-mock", seed=seed, run_id=args.run_id, started_at=started,
+              incomplete="running (or killed before it finished)", exit_code=EXIT_USAGE).save(output)
+    if args.base_url:
+        preflight(args.base_url, args.api_key, document.version, document.raw, timeout=args.request_timeout or 15.0)
     target = args.base_url or "the embedded mock" + (f" (deviations: {', '.join(args.deviation)})" if args.deviation else "")
-    print(f"pinecone-conformance: testing {target} against {document.title} {document.version}, seed {seed}",
-          file=sys.stderr)
+    mode = " (read-only)" if args.read_only else ""
+    print(f"pinecone-conformance: testing {target}{mode} against {document.title} {document.version}, seed {seed}, "
+          f"run id {args.run_id} (cleanup: pinecone-conformance cleanup --from {output})", file=sys.stderr)
     progress = ProgressPlugin(output, enabled=not args.no_progress)
     arguments = pytest_arguments(args, seed, output, quiet_terminal=progress.active)
     interrupted = threading.Event()
@@ -164,22 +252,65 @@ def main_run(args: argparse.Namespace) -> int:
         status = pytest.ExitCode.INTERRUPTED
     findings = FindingStore(output / FINDINGS_DIR).all()
     record = build_record(args, document, output, seed, started)
-    record.exit_code = exit_code(findings, args.fail_on_warning)
-    completed = status not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
-    if not completed:
-        record.exit_code = EXIT_USAGE
-        record.errors.append(f"the suite did not complete (pytest exit {int(status)})")
+    problems = _did_not_run(status, progress, record, output)
+    record.errors += problems
+    cut_short = [reason for reason in (BUDGET, DEADLINE) if record.skipped.get(reason)]
+    if cut_short:
+        record.incomplete = "cut short by " + " and ".join(
+            {BUDGET: f"--budget {args.budget}", DEADLINE: f"--max-time {args.max_time:g}s"}[r] for r in cut_short)
+    if problems:
+        record.incomplete = problems[0]
+    record.exit_code = verdict_exit_code(findings, args.fail_on_warning, incomplete=bool(record.incomplete),
+                                         broken=bool(problems))
     record.save(output)
     written = _write_reports(output, findings, record, args.api_key)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "note")}
     print(f"pinecone-conformance: {len(findings)} findings ({counts['error']} errors, {counts['warning']} warnings, "
           f"{counts['note']} notes) from {record.requests_total} requests; seed {seed}; reports in {output}"
           + (f" ({', '.join(sorted(written))})" if written else ""), file=sys.stderr)
+    skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(record.skipped.items()))
+    if skipped:
+        print(f"pinecone-conformance: requests not sent: {skipped} (see the summary)", file=sys.stderr)
     for line in _top_deviations(findings):
         print(line, file=sys.stderr)
-    if not completed:
-        print(f"pinecone-conformance: error: the suite did not complete (pytest exit {int(status)})", file=sys.stderr)
+    if problems:
+        print(f"pinecone-conformance: error: {problems[0]}" + (f" (and {len(problems) - 1} more: see run.json)"
+              if len(problems) > 1 else ""), file=sys.stderr)
+    elif record.incomplete:
+        print(f"pinecone-conformance: INCOMPLETE: {record.incomplete}", file=sys.stderr)
     return record.exit_code
+
+
+def _did_not_run(status, progress, record: RunRecord, output: Path) -> list[str]:
+    """What of the planned work did not run: an interrupted or broken pytest, crashed tests, a
+    phase Schemathesis could not run, an outage, or nothing tested at all. Empty when all ran."""
+    import pytest
+
+    from conformance.gate import stop_file
+
+    problems = []
+    if status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        problems.append(f"the suite did not complete (pytest exit {int(status)})")
+    if stop_file(output).exists():
+        reason = stop_file(output).read_text(encoding="utf-8").splitlines()[0]
+        problems.append(f"the run stopped early: {reason}")
+    problems += [f"{test} did not run to its end: {why}" for test, why in progress.crashed.items()]
+    if status == pytest.ExitCode.NO_TESTS_COLLECTED or (not problems and record.requests_total == 0
+                                                        and not record.skipped):
+        problems.append("nothing was tested (no test collected or no request sent)")
+    return problems
+
+
+def verdict_exit_code(findings, fail_on_warning: bool, *, incomplete: bool = False, broken: bool = False) -> int:
+    """2 when the planned work did not run (a crash, an interruption, an outage): nothing can be
+    concluded; else 1 on errors (and warnings, with ``--fail-on-warning``); else 2 when the run
+    was cut short (budget, --max-time): it never passes; else 0."""
+    if broken:
+        return EXIT_USAGE
+    failing = exit_code(findings, fail_on_warning)
+    if failing:
+        return failing
+    return EXIT_USAGE if incomplete else EXIT_OK
 
 
 def _top_deviations(findings, limit: int = 5) -> list[str]:
@@ -199,6 +330,7 @@ class ProgressPlugin:
         from reports.progress import Progress
 
         self.output = output
+        self.crashed: dict[str, str] = {}
         self.progress = Progress(stream=sys.__stderr__, enabled=enabled)
         self.active = self.progress.active
 
@@ -206,6 +338,16 @@ class ProgressPlugin:
         self.progress.start(len(session.items))
 
     def pytest_runtest_logreport(self, report) -> None:
+        """A test that failed other than by reporting deviations crashed (or could not run its phase)."""
+        from conformance.plugin import DEVIATIONS_PROPERTY
+
+        if report.failed and not dict(report.user_properties).get(DEVIATIONS_PROPERTY):
+            text = str(report.longrepr or "").strip().splitlines()
+            self.crashed[report.nodeid.split("::")[-1] + ("" if report.when == "call" else f" ({report.when})")] = (
+                text[-1][:300] if text else "failed")
+        self._advance(report)
+
+    def _advance(self, report) -> None:
         if report.when == "teardown" and self.active:  # counting findings reads the store: only for a TTY
             self.progress.advance(report.nodeid.split("::")[-1], self._findings_so_far())
 

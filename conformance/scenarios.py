@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from conformance.session import ApiClient, BudgetExhausted, Reply, RunState, eventually
+from conformance.session import (
+    ApiClient,
+    BudgetExhausted,
+    Reply,
+    RunState,
+    SkippedRequest,
+    TransportFailure,
+    eventually,
+)
 from core.findings import Finding, excerpt
 from strategies import domain
 from strategies.bodies import invalid_create_index_bodies, invalid_names
@@ -59,6 +67,10 @@ class Scenario:
             seed=self.state.seed,
             details={"scenario": self.name},
         ))
+
+    def may_send(self, operation_id: str) -> bool:
+        """False for a write in read-only mode (the gate would refuse it anyway)."""
+        return not self.state.read_only or self.state.operations[operation_id].method.lower() == "get"
 
     def passed(self, check: str, operation: str) -> None:
         self.state.ran(operation, check)
@@ -576,7 +588,8 @@ def boundaries_accepted(s: Scenario) -> None:
 
 
 def missing_resources(s: Scenario) -> None:
-    """R-DSC-01, R-CFG-06, R-COL-08, R-BAK-07, R-RST-07: unknown resources are 404 NOT_FOUND."""
+    """R-DSC-01, R-CFG-06, R-COL-08, R-BAK-07, R-RST-07: unknown resources are 404 NOT_FOUND.
+    In read-only mode only the GETs are sent."""
     ghost = s.new_name("ghost")
     for operation, params, body in (
         ("describe_index", {"index_name": ghost}, None),
@@ -591,14 +604,19 @@ def missing_resources(s: Scenario) -> None:
          {"name": s.new_name("orphan")}),
         ("describe_restore_job", {"job_id": "00000000-0000-4000-8000-000000000000"}, None),
     ):
+        if not s.may_send(operation):
+            continue
         reply = s.client.call(operation, path=params, body=body)
         s.expect(reply, {404}, "missing_resource_404", f"{operation} of a resource that does not exist", kind="status-code")
 
 
 def authentication(s: Scenario) -> None:
     """R-AUTH-01..03: every operation refuses a missing or wrong key with 401 UNAUTHENTICATED."""
+    probe = s.new_name("authprobe")
     for operation_id, operation in s.state.operations.items():
-        params = {p["name"]: "pcc-auth-probe" for p in operation.definition.get("parameters", []) if p.get("in") == "path"}
+        if not s.may_send(operation_id):
+            continue
+        params = {p["name"]: probe for p in operation.definition.get("parameters", []) if p.get("in") == "path"}
         body = {} if "requestBody" in operation.definition else None
         for label, key in (("without an Api-Key", None), ("with a wrong Api-Key", "pcc-wrong-key-0000")):
             reply = s.client.call(operation_id, path=params, body=body, api_key=key)
@@ -648,6 +666,10 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario], None], tuple[str, ...]]] = {
 }
 
 
+#: Scenarios that still mean something with GET requests only (``--read-only``).
+READ_ONLY_SCENARIOS = frozenset({"missing_resources", "authentication", "api_version_header"})
+
+
 def run_scenario(name: str, client: ApiClient, state: RunState) -> None:
     function, _ = SCENARIOS[name]
     scenario = Scenario(client=client, state=state, name=name)
@@ -655,8 +677,10 @@ def run_scenario(name: str, client: ApiClient, state: RunState) -> None:
         function(scenario)
     except ScenarioAbort:
         pass
-    except httpx.HTTPError as error:  # the server dropped or garbled an answer: a finding, not a crash
+    except (httpx.HTTPError, TransportFailure) as error:  # no usable answer: a finding, not a crash
         scenario.fail("network_error", f"scenario {name}: no usable response: {type(error).__name__}: {error}",
                       kind="transport", location=None)
     except BudgetExhausted as error:
         state.note_error(f"scenario {name} stopped: {error}")
+    except SkippedRequest as error:  # the gate refused a step (safety, read-only, paid): the rest depends on it
+        state.note_skip(name, str(error))

@@ -20,19 +20,31 @@ from urllib.parse import quote
 
 import httpx
 
+from conformance.gate import (
+    SKIPPED_STATUS,
+    AsgiUpstream,
+    BudgetLedger,
+    Gate,
+    HttpUpstream,
+    SkippedRequest,
+    TransportFailure,
+    is_skipped,
+)
 from conformance.response_checks import Exchange, check_exchange
+from conformance.safety import SafetyPolicy
 from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
 from core.findings import Finding, FindingStore, excerpt
 from core.redaction import curl_command, redact
 from spec.loader import operations
 
 EMBEDDED_BASE_URL = "http://embedded-mock"
-MAX_RETRY_AFTER = 30.0
-MAX_THROTTLE_RETRIES = 5
+
+__all__ = ["ApiClient", "BudgetExhausted", "Reply", "RunState", "SkippedRequest", "Target", "TransportFailure",
+           "eventually", "forgotten_rejection", "gate_client"]
 
 
-class BudgetExhausted(Exception):
-    """The run's request budget is used up."""
+class BudgetExhausted(SkippedRequest):
+    """The run's request budget (or its --max-time) is used up: nothing more is sent."""
 
 
 def forgotten_rejection(operation: dict, status: int, invalid_request: bool) -> bool:
@@ -45,24 +57,29 @@ def forgotten_rejection(operation: dict, status: int, invalid_request: bool) -> 
 
 @dataclass
 class Target:
-    """The server under test: a base URL, or an ASGI app called in process."""
+    """The server under test: a base URL, or an ASGI app called in process (the embedded mock)."""
 
     base_url: str
     api_key: str | None
     app: object | None = None
+    request_timeout: float = 60.0
 
     @property
     def is_embedded(self) -> bool:
         return self.app is not None
 
-    def http_client(self) -> httpx.Client:
-        if self.app is not None:
-            with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is what we ship
-                warnings.simplefilter("ignore")
-                from starlette.testclient import TestClient
+    def upstream(self):
+        """Where the gate sends what it admits."""
+        return AsgiUpstream(self.app) if self.app is not None else HttpUpstream(self.base_url, self.request_timeout)
 
-            return TestClient(self.app, base_url=self.base_url, raise_server_exceptions=False)
-        return httpx.Client(base_url=self.base_url, timeout=60.0)
+
+def gate_client(gate: Gate, base_url: str) -> httpx.Client:
+    """An httpx client whose every request goes through ``gate`` (in process, ASGI)."""
+    with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is what we ship
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    return TestClient(gate, base_url=base_url, raise_server_exceptions=True)
 
 
 @dataclass
@@ -78,13 +95,21 @@ class RunState:
     poll_interval: float = 0.0
     budget: int | None = None
     selected_checks: frozenset[str] = frozenset()
+    read_only: bool = False
+    allow_paid: bool = True
+    budget_file: object = None
+    """Path of the budget ledger shared by the run's workers (None: this process only)."""
+    deadline: float | None = None
+    """time.monotonic() after which nothing more is sent (--max-time)."""
+    on_stop: Callable[[str], None] | None = None
+    """Called once when the gate stops the run (an outage)."""
     requests_total: int = 0
-    throttled: int = 0
     observed_statuses: dict = field(default_factory=lambda: defaultdict(Counter))
     checks_run: dict = field(default_factory=lambda: defaultdict(set))
     created: dict = field(default_factory=lambda: defaultdict(set))
     links_followed: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
+    skipped_scenarios: dict = field(default_factory=dict)
     recorded_errors: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -92,18 +117,43 @@ class RunState:
         self.validator = ResponseValidator(self.raw)
         self.request_bodies = RequestBodyValidator(self.raw)
         self.operations = operations(self.raw)
+        self.policy = SafetyPolicy(run_prefix=self.prefix, read_only=self.read_only, allow_paid=self.allow_paid)
+        self.gate = Gate(self.target.upstream(), policy=self.policy, operations=self.operations,
+                         ledger=BudgetLedger(self.budget_file, self.budget), deadline=self.deadline,
+                         on_stop=self.on_stop)
+
+    def http_client(self) -> httpx.Client:
+        """A client for the scenarios: through the run's gate."""
+        return gate_client(self.gate, self.target.base_url)
+
+    def cleanup_client(self) -> httpx.Client:
+        """A client for cleanup: through the same safety rules, outside the budget and deadline."""
+        self.cleanup_gate = getattr(self, "cleanup_gate", None) or self.gate.unmetered()
+        return gate_client(self.cleanup_gate, self.target.base_url)
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(secret for secret in (self.target.api_key,) if secret)
 
     @property
+    def throttled(self) -> int:
+        return self.gate.counters.throttled
+
+    @property
     def budget_exhausted(self) -> bool:
-        return self.budget is not None and self.requests_total >= self.budget
+        """Nothing more will be sent: the budget is spent, the deadline passed, or the server is down."""
+        gate = self.gate
+        return gate.ledger.exhausted or bool(gate.stopped) or (
+            gate.deadline is not None and time.monotonic() >= gate.deadline)
 
     def note_error(self, message: str) -> None:
         with self._lock:
             self.errors.append(redact(message, self.secrets))
+
+    def note_skip(self, scenario: str, why: str) -> None:
+        """A scenario that did not run to its end because the gate refused one of its steps."""
+        with self._lock:
+            self.skipped_scenarios[scenario] = redact(why, self.secrets)
 
     def wants(self, check: str) -> bool:
         return not self.selected_checks or check in self.selected_checks
@@ -144,7 +194,10 @@ class RunState:
     ) -> tuple[Exchange, list]:
         """Count, validate and check one response; record each problem as a finding.
 
-        Returns the exchange and the problems found (a 429 is counted as throttling only)."""
+        Returns the exchange and the problems found (a 429 is counted as throttling only; an
+        answer the gate made up for a request it did not send is not judged at all)."""
+        if status == SKIPPED_STATUS and is_skipped(headers):
+            return Exchange(operation_id=operation_id, method=method.upper(), path=path, status=status, body=None), []
         with self._lock:
             self.requests_total += 1
             self.observed_statuses[operation_id][str(status)] += 1
@@ -162,8 +215,6 @@ class RunState:
         )
         self._remember_created(exchange)
         if status == 429:
-            with self._lock:
-                self.throttled += 1
             return exchange, []
         problems = self.validator.validate(
             operation_id, path=path, query=query, status=status, headers=headers, body=body
@@ -252,8 +303,6 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         invalid: bool = False,
     ) -> Reply:
-        if self.state.budget_exhausted:
-            raise BudgetExhausted(f"request budget of {self.state.budget} used up")
         operation = self.state.operations[operation_id]
         url_path = operation.path
         for name, value in (path or {}).items():
@@ -300,22 +349,14 @@ class ApiClient:
         )
 
     def _send(self, method: str, url_path: str, params: dict, headers: dict, content: bytes | None) -> httpx.Response:
-        """Send, backing off on 429 as ``Retry-After`` asks (capped), a bounded number of times."""
-        for attempt in range(MAX_THROTTLE_RETRIES + 1):
-            response = self.http.request(method, url_path, params=params, headers=headers, content=content)
-            if response.status_code != 429 or attempt == MAX_THROTTLE_RETRIES:
-                return response
-            with self.state._lock:
-                self.state.throttled += 1
-            time.sleep(_retry_after(response.headers.get("retry-after"), attempt))
+        """Send through the gate (which retries transient faults); a request it did not send raises."""
+        response = self.http.request(method, url_path, params=params, headers=headers, content=content)
+        reason = is_skipped(response.headers) if response.status_code == SKIPPED_STATUS else None
+        if reason in ("budget", "max-time", "outage"):
+            raise BudgetExhausted(reason, response.json().get("message", reason))
+        if reason:
+            raise SkippedRequest(reason, response.json().get("message", reason))
         return response
-
-
-def _retry_after(value: str | None, attempt: int) -> float:
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER) if value else min(2.0 ** attempt, MAX_RETRY_AFTER)
-    except ValueError:
-        return min(2.0 ** attempt, MAX_RETRY_AFTER)
 
 
 def eventually(probe: Callable[[], object], done: Callable[[object], bool], *, wait: float, interval: float) -> tuple[bool, object]:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.scenarios import SCENARIOS, run_scenario
+from conformance.plugin import DEVIATIONS_PROPERTY
+from conformance.scenarios import READ_ONLY_SCENARIOS, SCENARIOS, run_scenario
 from spec.loader import load, operations
 
 STATELESS_PHASES = ("examples", "coverage", "fuzzing")
 
 
-def _fail_on_errors(state, before: int) -> None:
+def _fail_on_errors(state, before: int, node=None) -> None:
     new = state.store_errors()[before:]
     if new:
+        if node is not None:  # a failure by deviations, not a crash (the runner tells them apart)
+            node.user_properties.append((DEVIATIONS_PROPERTY, len(new)))
         lines = "\n".join(f"- [{f.check}] {f.operation}: {f.message}" for f in new[:20])
         more = f"\n... and {len(new) - 20} more" if len(new) > 20 else ""
         pytest.fail(f"{len(new)} contract deviation(s):\n{lines}{more}", pytrace=False)
@@ -28,8 +31,10 @@ def _fail_on_errors(state, before: int) -> None:
 STATEFUL_SCALE = 3
 
 
-def _run_schemathesis(state, schema, operation_ids, phases, max_examples=None) -> None:
-    """Run the engine, record every failure it found, fail the test on new errors."""
+def _run_schemathesis(state, schema, operation_ids, phases, node, max_examples=None) -> None:
+    """Run the engine, record every failure it found, fail the test on new errors.
+
+    A phase Schemathesis could not run fails the test as a crash (the run then cannot pass)."""
     from conformance.fuzz import run_engine
 
     before = len(state.store_errors())
@@ -38,19 +43,22 @@ def _run_schemathesis(state, schema, operation_ids, phases, max_examples=None) -
         state.record(finding)
     if result.fatal:
         pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
-    _fail_on_errors(state, before)
+    _fail_on_errors(state, before, node)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from conformance.plugin import selected_operations
 
+    read_only = metafunc.config.getoption("--read-only")
     if "operation_id" in metafunc.fixturenames:
-        contract_operations = list(operations(load(metafunc.config.getoption("--spec"), validate=False).raw))
-        metafunc.parametrize("operation_id", selected_operations(metafunc.config, contract_operations))
+        contract = operations(load(metafunc.config.getoption("--spec"), validate=False).raw)
+        chosen = [op for op in selected_operations(metafunc.config, list(contract))
+                  if not read_only or contract[op].method.lower() == "get"]
+        metafunc.parametrize("operation_id", chosen)
     if "scenario" in metafunc.fixturenames:
         wanted = set(metafunc.config.getoption("--pcc-operation"))
         names = [name for name, (_, ops) in SCENARIOS.items() if not wanted or not ops or wanted & set(ops)]
-        metafunc.parametrize("scenario", names)
+        metafunc.parametrize("scenario", [n for n in names if not read_only or n in READ_ONLY_SCENARIOS])
 
 
 def _phases(config, default):
@@ -63,19 +71,23 @@ def test_operation(operation_id, conformance_state, conformance_schema, request)
     phases = _phases(request.config, STATELESS_PHASES)
     if not phases:
         pytest.skip("no stateless phase selected")
-    _run_schemathesis(conformance_state, conformance_schema, [operation_id], phases)
+    _run_schemathesis(conformance_state, conformance_schema, [operation_id], phases, request.node)
 
 
 def test_stateful(conformance_state, conformance_schema, request):
     """The state machine over the document's links plus our overlay."""
     if not _phases(request.config, ("stateful",)):
         pytest.skip("stateful phase not selected")
+    if conformance_state.read_only:
+        pytest.skip("read-only: the state machine creates and deletes")
     _run_schemathesis(conformance_state, conformance_schema, request.config.getoption("--pcc-operation") or None,
-                      ["stateful"], max_examples=conformance_state.max_examples * STATEFUL_SCALE)
+                      ["stateful"], request.node, max_examples=conformance_state.max_examples * STATEFUL_SCALE)
 
 
-def test_scenario(scenario, conformance_state, conformance_client):
+def test_scenario(scenario, conformance_state, conformance_client, request):
     """A sequence check (see conformance/scenarios.py)."""
+    if not _phases(request.config, ("scenarios",)):
+        pytest.skip("scenarios not selected")
     before = len(conformance_state.store_errors())
     run_scenario(scenario, conformance_client, conformance_state)
-    _fail_on_errors(conformance_state, before)
+    _fail_on_errors(conformance_state, before, request.node)

@@ -40,7 +40,20 @@ class RunRecord:
     links: dict[str, int] = field(default_factory=dict)
     """``source_op -> target_op (link name)`` -> times followed (0 = defined, never followed)."""
     requests_total: int = 0
+    """Requests sent to the server (retries and probes included, cleanup excluded)."""
     throttled: int = 0
+    retried: int = 0
+    """Requests sent again after a 429, a 502-504 or a dropped connection."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Requests not sent, by reason (safety, read-only, paid-resource, budget, max-time, outage)."""
+    skipped_examples: dict[str, str] = field(default_factory=dict)
+    """One request per reason, as an example of what was not sent."""
+    methods: dict[str, int] = field(default_factory=dict)
+    """HTTP method -> requests sent with it."""
+    cleanup_requests: int = 0
+    """Requests cleanup sent (outside the budget)."""
+    incomplete: str = ""
+    """Why the run did not do all its planned work (budget, --max-time, interrupted), or empty."""
     exit_code: int | None = None
     errors: list[str] = field(default_factory=list)
     """Setup problems that are not findings (e.g. cleanup that failed)."""

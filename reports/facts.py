@@ -16,6 +16,9 @@ from reports.grouping import DOCUMENT, Group, severity_rank
 
 PASS = "PASS"
 FAIL = "FAIL"
+#: The run did not do all its planned work (cut short by --budget or --max-time, a crash, an
+#: interruption) and found no error: it cannot pass.
+INCOMPLETE = "INCOMPLETE"
 
 #: Matrix cell results, worst first. ``not-run``: the check never ran on that operation.
 RESULTS = ("fail", "warn", "note", "pass", "not-run")
@@ -23,9 +26,12 @@ _RESULT_OF_SEVERITY = {"error": "fail", "warning": "warn", "note": "note"}
 
 
 def verdict(findings: Iterable[Finding], record: RunRecord) -> str:
-    """FAIL when any error was found or the run itself says it failed (``--fail-on-warning``)."""
+    """FAIL when any error was found or the run itself says it failed (``--fail-on-warning``);
+    INCOMPLETE when it found none but did not do all its planned work; else PASS."""
     if any(finding.severity == "error" for finding in findings):
         return FAIL
+    if record.incomplete:
+        return INCOMPLETE
     return FAIL if record.exit_code not in (None, 0) else PASS
 
 

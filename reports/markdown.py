@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from core.findings import Finding
 from core.run_record import RunRecord
-from reports.facts import FAIL, counts_by_kind, counts_by_severity, coverage, verdict
+from reports.facts import FAIL, PASS, counts_by_kind, counts_by_severity, coverage, verdict
 from reports.grouping import Group, group
 
 SUMMARY_MD = "summary.md"
@@ -43,7 +43,10 @@ def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Grou
     by_kind = counts_by_kind(findings)
     cov = coverage(record)
 
-    lines = [f"## Pinecone conformance: {'❌' if result == FAIL else '✅'} {result}", ""]
+    mark = {FAIL: "❌", PASS: "✅"}.get(result, "⚠️")
+    lines = [f"## Pinecone conformance: {mark} {result}", ""]
+    if record.incomplete:
+        lines += [f"**Incomplete:** {cell(record.incomplete, 300)}", ""]
     about = [f"Contract `{cell(record.spec_version or '?')}`"]
     if record.spec_sha256:
         about.append(f"(sha256 `{record.spec_sha256[:12]}`)")
@@ -83,6 +86,11 @@ def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Grou
         lines.append(f"- Undocumented status codes observed: {undocumented}")
     lines.append(f"- Links followed: {_ratio(cov.links_followed, cov.links_total)}")
     lines.append(f"- Operation × check pairs run: {cov.checks_run}")
+    if record.skipped:
+        lines += ["", "### Requests not sent", ""]
+        lines += [f"- {count} for {cell(reason)}" + (f", e.g. {cell(record.skipped_examples[reason], 200)}"
+                                                     if reason in record.skipped_examples else "")
+                  for reason, count in sorted(record.skipped.items())]
     if record.errors:
         lines += ["", "### Setup problems", ""] + [f"- {cell(error, 300)}" for error in record.errors]
     lines += ["", "Details: `report.html`, `findings.json`, `junit.xml`.", ""]

@@ -130,11 +130,14 @@ def test_throttling_is_honoured_not_reported(tmp_path):
 
 
 def test_budget_bounds_the_requests(tmp_path):
+    """The budget caps what is sent (cleanup is counted apart), and a run it cut short never passes."""
     done = run_cli("run", "--seed", "4", "--budget", "40", "--operation", "list_indexes", "--max-examples", "5",
                    "-o", str(tmp_path))
     record = json.loads((tmp_path / "run.json").read_text())
-    assert done.returncode in (0, 1)
-    assert record["requests_total"] <= 40 + 10  # the budget, plus the cleanup that always runs
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert record["requests_total"] <= 40
+    assert record["incomplete"].startswith("cut short by --budget 40")
+    assert json.loads((tmp_path / "findings.json").read_text())["verdict"] != "PASS"
 
 
 def test_parallel_workers_share_one_store(tmp_path):

@@ -292,7 +292,7 @@ def test_cleanup_sweeps_only_prefixed_resources_across_pages(tmp_path):
         assert web.post("/indexes/pcc-abc123-left/backups", headers=headers, json={}).status_code == 201
     state = RunState(target=Target("http://mock", "k", app), raw=RAW, store=FindingStore(tmp_path), seed=1,
                      prefix="pcc-abc123")
-    assert cleanup(ApiClient(state, state.target.http_client()), state) == []
+    assert cleanup(ApiClient(state, state.cleanup_client()), state) == []
     assert [i["name"] for i in web.get("/indexes", headers=headers).json()["indexes"]] == ["someone-elses"]
     left = web.get("/backups", headers=headers, params={"limit": 100}).json()["data"]
     assert {b["source_index_name"] for b in left} == {"someone-elses"} and len(left) == 3
