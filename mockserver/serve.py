@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import os
 import socket
 import sys
@@ -48,17 +49,38 @@ def main_mock(args: argparse.Namespace) -> int:
         app = create_app(api_key, args.deviation, settings=MockSettings(lifecycle_delay=delay, faults=faults))
     except ValueError as error:
         raise UsageError(str(error)) from None
-    try:
-        with socket.socket() as probe:
-            probe.bind((HOST, args.port))
-    except OSError as error:
-        raise UsageError(f"cannot listen on {HOST}:{args.port}: {error.strerror}") from None
+    host = getattr(args, "host", None) or HOST
+    _check_can_listen(host, args.port)
     switched = f" with deviations: {', '.join(args.deviation)}" if args.deviation else ""
     if faults.active:
         switched += f" with faults: {', '.join(args.fault) or 'none'}, latency {faults.latency:g}s, reset {faults.reset:g}"
-    print(f"pinecone-conformance mock serving on http://{HOST}:{args.port}{switched}", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=HOST, port=args.port, log_level="warning", access_log=False)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"pinecone-conformance mock serving on http://{shown}:{args.port}{switched}", file=sys.stderr, flush=True)
+    if not _is_loopback(host):
+        print(f"pinecone-conformance mock: {host} is not a loopback address: whoever can reach it can use the mock",
+              file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
     return 0
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """One-line ``UsageError`` when ``host:port`` cannot be bound (unknown host, port taken...)."""
+    from core.errors import UsageError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def fault_plan(args: argparse.Namespace) -> FaultPlan:
@@ -69,26 +91,28 @@ def fault_plan(args: argparse.Namespace) -> FaultPlan:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, port: int = 0) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 in a daemon thread; yield its base URL; stop on exit.
+def serve_in_thread(app: Any, port: int = 0, host: str = HOST) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on ``host`` (127.0.0.1) in a daemon thread; yield its base URL; stop on exit.
 
     ``port=0`` picks a free port.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
+    sock.bind(address)
     chosen = sock.getsockname()[1]
-    config = uvicorn.Config(app, host=HOST, port=chosen, log_level="error", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, host=host, port=chosen, log_level="error", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mock-{chosen}")
     thread.start()
+    shown = f"[{host}]" if ":" in host else host
     try:
         deadline = time.monotonic() + 10
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the mock did not start on {HOST}:{chosen}")
+                raise RuntimeError(f"the mock did not start on {shown}:{chosen}")
             time.sleep(0.01)
-        yield f"http://{HOST}:{chosen}"
+        yield f"http://{shown}:{chosen}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -126,3 +126,42 @@ def test_unknown_deviation_is_exit_2_with_one_line():
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["pinecone-conformance: error: unknown deviation: no-such-thing"]
+
+
+def test_mock_command_listens_on_the_host_given():
+    port = _free_port()
+    process = subprocess.Popen([CLI, "mock", "--host", "127.0.0.2", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PINECONE_API_KEY": ""})
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.2:{port}/indexes", headers={"Api-Key": "test-key"}, timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "the mock command did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        with socket.socket() as sock:  # only the address asked for
+            sock.settimeout(1)
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert "serving on http://127.0.0.2:" in process.stderr.read().decode()
+
+
+def test_serve_in_thread_takes_a_host():
+    with serve_in_thread(create_app(), host="127.0.0.3") as url:
+        assert url.startswith("http://127.0.0.3:")
+        assert httpx.get(url + "/indexes", headers={"Api-Key": "test-key"}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["no-such-host.invalid", "256.1.1.1"])
+def test_mock_command_refuses_a_host_it_cannot_listen_on(host):
+    result = subprocess.run([CLI, "mock", "--host", host, "--port", str(_free_port())],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"pinecone-conformance: error: cannot listen on {host}:")
