@@ -48,14 +48,136 @@ CONFIRMED_2026_04 = {
 }
 
 
+#: The inconsistencies of 2026-04 found by the rules of spec check part two, each checked by hand
+#: against the document text. An exact set, like the one above.
+CONFIRMED_2026_04_PART_TWO = {
+    # 422 examples say `missing field `metric``, a field these requests lack or do not require
+    ('example-message-field', '/paths/~1backups~1{backup_id}~1create-index/post/responses/422/content/application~1json/examples/missing-field/value/error/message'),
+    ('example-message-field', '/paths/~1collections/post/responses/422/content/application~1json/examples/missing-field/value/error/message'),
+    ('example-message-field', '/paths/~1indexes/post/responses/422/content/application~1json/examples/missing-field/value/error/message'),
+    ('example-message-field', '/paths/~1indexes~1create-for-model/post/responses/422/content/application~1json/examples/missing-field/value/error/message'),
+    ('example-message-field', '/paths/~1indexes~1{index_name}/patch/responses/422/content/application~1json/examples/missing-field/value/error/message'),
+    ('example-message-field', '/paths/~1indexes~1{index_name}~1backups/post/responses/422/content/application~1json/examples/missing-field/value/error/message'),
+    # backup names with '_' (2026-07 states the resource-name rule for backup names)
+    ('example-name-like', '/paths/~1backups/get/responses/200/content/application~1json/examples/backups/value/data/0/name'),
+    ('example-name-like', '/paths/~1backups/get/responses/200/content/application~1json/examples/backups/value/data/1/name'),
+    ('example-name-like', '/paths/~1backups~1{backup_id}/get/responses/200/content/application~1json/examples/backup/value/name'),
+    ('example-name-like', '/paths/~1indexes~1{index_name}~1backups/get/responses/200/content/application~1json/examples/backups/value/data/0/name'),
+    ('example-name-like', '/paths/~1indexes~1{index_name}~1backups/get/responses/200/content/application~1json/examples/backups/value/data/1/name'),
+    # 403 examples keyed `unauthorized` (a 401's name)
+    ('example-status-name', '/paths/~1backups~1{backup_id}~1create-index/post/responses/403/content/application~1json/examples/unauthorized'),
+    ('example-status-name', '/paths/~1collections/post/responses/403/content/application~1json/examples/unauthorized'),
+    ('example-status-name', '/paths/~1indexes/post/responses/403/content/application~1json/examples/unauthorized'),
+    ('example-status-name', '/paths/~1indexes~1{index_name}/patch/responses/403/content/application~1json/examples/unauthorized'),
+    ('example-status-name', '/paths/~1indexes~1{index_name}~1backups/post/responses/403/content/application~1json/examples/unauthorized'),
+    # the ErrorResponse component example has status 429, which no operation declares
+    ('example-undeclared-status', '/components/schemas/ErrorResponse/example/status'),
+    # server.url: $response.body#/host is a runtime expression, not a Server Object URL
+    ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/DeleteOneVector/server/url'),
+    ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/DeleteVector/server/url'),
+    ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/FetchVector/server/url'),
+    ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/QueryVector/server/url'),
+    ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/UpdateVector/server/url'),
+    ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/UpsertVector/server/url'),
+    # create_backup of an index that does not exist: no 404 documented
+    ('missing-not-found', '/paths/~1indexes~1{index_name}~1backups/post/responses'),
+    # {mode: Dedicated} without `dedicated` passes plain oneOf (OnDemand's mode is any string)
+    ('oneof-discriminator', '/components/schemas/ReadCapacity/discriminator'),
+    ('oneof-discriminator', '/components/schemas/ReadCapacityResponse/discriminator'),
+    # the required X-Pinecone-Api-Version header has a default on all 18 operations
+    ('parameter-required-default', '/paths/~1backups/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1backups~1{backup_id}/delete/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1backups~1{backup_id}/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1backups~1{backup_id}~1create-index/post/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1collections/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1collections/post/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1collections~1{collection_name}/delete/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1collections~1{collection_name}/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes/post/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes~1create-for-model/post/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes~1{index_name}/delete/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes~1{index_name}/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes~1{index_name}/patch/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes~1{index_name}~1backups/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1indexes~1{index_name}~1backups/post/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1restore-jobs/get/parameters/0/schema/default'),
+    ('parameter-required-default', '/paths/~1restore-jobs~1{job_id}/get/parameters/0/schema/default'),
+    # `filterable: false` is not supported, yet filterable is a plain boolean
+    ('prose-boolean', '/components/schemas/MetadataSchema/properties/fields/additionalProperties/properties/filterable'),
+    # if-then rules only in prose (vector_type/dimension, sparse => dotproduct)
+    ('prose-conditional', '/components/schemas/BackupModel/properties/metric/description'),
+    ('prose-conditional', '/components/schemas/CreateIndexRequest/properties/metric/description'),
+    ('prose-conditional', '/components/schemas/CreateIndexRequest/properties/vector_type/description'),
+    ('prose-conditional', '/components/schemas/IndexModel/properties/metric/description'),
+    ('prose-conditional', '/components/schemas/IndexModel/properties/vector_type/description'),
+    ('prose-conditional', '/components/schemas/ModelIndexEmbed/properties/vector_type/description'),
+    # value lists only in prose: pod_type, vector_type, node_type, read-capacity mode and state
+    ('prose-enum', '/components/schemas/ConfigureIndexRequest/properties/spec/oneOf/1/properties/pod/properties/pod_type/description'),
+    ('prose-enum', '/components/schemas/CreateIndexRequest/properties/vector_type/description'),
+    ('prose-enum', '/components/schemas/IndexModel/properties/vector_type/description'),
+    ('prose-enum', '/components/schemas/ModelIndexEmbed/properties/vector_type/description'),
+    ('prose-enum', '/components/schemas/PodSpec/properties/pod_type/description'),
+    ('prose-enum', '/components/schemas/ReadCapacityDedicatedConfig/properties/node_type/description'),
+    ('prose-enum', '/components/schemas/ReadCapacityDedicatedSpec/properties/mode/description'),
+    ('prose-enum', '/components/schemas/ReadCapacityDedicatedSpecResponse/properties/mode/description'),
+    ('prose-enum', '/components/schemas/ReadCapacityOnDemandSpec/properties/mode/description'),
+    ('prose-enum', '/components/schemas/ReadCapacityOnDemandSpecResponse/properties/mode/description'),
+    ('prose-enum', '/components/schemas/ReadCapacityStatus/properties/state/description'),
+    # tag values 'must be 120 characters or less': no maxLength
+    ('prose-length', '/components/schemas/IndexTags/additionalProperties'),
+    # the resource-name character rule and the tag-value characters: no pattern
+    ('prose-pattern', '/components/schemas/CreateCollectionRequest/properties/name'),
+    ('prose-pattern', '/components/schemas/CreateIndexForModelRequest/properties/name'),
+    ('prose-pattern', '/components/schemas/CreateIndexFromBackupRequest/properties/name'),
+    ('prose-pattern', '/components/schemas/CreateIndexRequest/properties/name'),
+    ('prose-pattern', '/components/schemas/IndexModel/properties/name'),
+    ('prose-pattern', '/components/schemas/IndexTags/additionalProperties'),
+    # 'dedicated.node_type, and dedicated.scaling must be specified': not required
+    ('prose-required', '/components/schemas/ReadCapacityDedicatedSpec/properties/mode/description'),
+    ('prose-required', '/components/schemas/ReadCapacityDedicatedSpecResponse/properties/mode/description'),
+    # names without the 1-45 limits, created_at without date-time, embed.dimension unbounded, cloud without x-enum
+    ('schema-drift', '/components/schemas/BackupModel/properties/cloud'),
+    ('schema-drift', '/components/schemas/BackupModel/properties/created_at'),
+    ('schema-drift', '/components/schemas/BackupModel/properties/source_index_name'),
+    ('schema-drift', '/components/schemas/CollectionModel/properties/name'),
+    ('schema-drift', '/components/schemas/CreateCollectionRequest/properties/source'),
+    ('schema-drift', '/components/schemas/CreateIndexForModelRequest/properties/embed/properties/dimension'),
+    ('schema-drift', '/components/schemas/PodSpec/properties/source_collection'),
+    ('schema-drift', '/components/schemas/RestoreJobModel/properties/target_index_name'),
+    ('schema-drift', '/components/schemas/ServerlessSpec/properties/source_collection'),
+    ('schema-drift', '/components/schemas/ServerlessSpecResponse/properties/source_collection'),
+    # unquoted created_at/completed_at timestamps (datetimes to YAML 1.1 loaders)
+    ('yaml-timestamp', '/components/schemas/RestoreJobModel/properties/completed_at/example'),
+    ('yaml-timestamp', '/components/schemas/RestoreJobModel/properties/created_at/example'),
+    ('yaml-timestamp', '/paths/~1backups/get/responses/200/content/application~1json/examples/backups/value/data/0/created_at'),
+    ('yaml-timestamp', '/paths/~1backups/get/responses/200/content/application~1json/examples/backups/value/data/1/created_at'),
+    ('yaml-timestamp', '/paths/~1backups~1{backup_id}/get/responses/200/content/application~1json/examples/backup/value/created_at'),
+    ('yaml-timestamp', '/paths/~1indexes~1{index_name}~1backups/get/responses/200/content/application~1json/examples/backups/value/data/0/created_at'),
+    ('yaml-timestamp', '/paths/~1indexes~1{index_name}~1backups/get/responses/200/content/application~1json/examples/backups/value/data/1/created_at'),
+    ('yaml-timestamp', '/paths/~1restore-jobs/get/responses/200/content/application~1json/examples/non-paginated-restore-jobs/value/data/0/completed_at'),
+    ('yaml-timestamp', '/paths/~1restore-jobs/get/responses/200/content/application~1json/examples/non-paginated-restore-jobs/value/data/0/created_at'),
+    ('yaml-timestamp', '/paths/~1restore-jobs/get/responses/200/content/application~1json/examples/paginated-restore-jobs/value/data/0/completed_at'),
+    ('yaml-timestamp', '/paths/~1restore-jobs/get/responses/200/content/application~1json/examples/paginated-restore-jobs/value/data/0/created_at'),
+}
+#: The checks of the first set (its assertions apply to their findings unchanged).
+FIRST_CHECKS = {check for check, _ in CONFIRMED_2026_04}
+ALL_CONFIRMED_2026_04 = CONFIRMED_2026_04 | CONFIRMED_2026_04_PART_TWO
+
+
 @pytest.fixture(scope="module")
 def raw_2026_04() -> dict:
     return load("2026-04").raw
 
 
 @pytest.fixture(scope="module")
-def findings_2026_04(raw_2026_04) -> list[Finding]:
-    return check_document(copy.deepcopy(raw_2026_04))
+def text_2026_04() -> str:
+    return load("2026-04").path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def findings_2026_04(raw_2026_04, text_2026_04) -> list[Finding]:
+    return check_document(copy.deepcopy(raw_2026_04), text_2026_04)
 
 
 def _pairs(findings) -> set[tuple[str, str]]:
@@ -66,7 +188,44 @@ def _pairs(findings) -> set[tuple[str, str]]:
 
 
 def test_2026_04_reports_exactly_the_confirmed_defects(findings_2026_04):
-    assert _pairs(findings_2026_04) == CONFIRMED_2026_04
+    assert _pairs(f for f in findings_2026_04 if f.check in FIRST_CHECKS) == CONFIRMED_2026_04
+    assert _pairs(findings_2026_04) == ALL_CONFIRMED_2026_04
+
+
+def test_2026_04_part_two_counts(findings_2026_04):
+    """The classes of issue 12, by rule (a lost or an extra item changes a count)."""
+    counts: dict[str, int] = {}
+    for finding in findings_2026_04:
+        if finding.check not in FIRST_CHECKS:
+            counts[finding.check] = counts.get(finding.check, 0) + 1
+    assert counts == {
+        "example-status-name": 5, "example-undeclared-status": 1, "example-message-field": 6,
+        "example-name-like": 5, "prose-enum": 11, "prose-length": 1, "prose-pattern": 6, "prose-boolean": 1,
+        "prose-required": 2, "prose-conditional": 6, "oneof-discriminator": 2, "schema-drift": 10,
+        "yaml-timestamp": 11, "parameter-required-default": 18, "link-server-expression": 6,
+        "missing-not-found": 1,
+    }
+
+
+def test_every_finding_has_its_line_and_column(findings_2026_04, text_2026_04):
+    lines = text_2026_04.splitlines()
+    for finding in findings_2026_04:
+        line, column = finding.details["line"], finding.details["column"]
+        assert 1 <= line <= len(lines) and column >= 1, finding
+        # the line holds the key the pointer ends with (or the list item it names)
+        last = finding.location.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        text = lines[line - 1]
+        assert last in text or last.isdigit() and text.lstrip().startswith("-"), (finding.location, text)
+    timestamps = [f for f in findings_2026_04 if f.check == "yaml-timestamp"]
+    assert all("T" in lines[f.details["line"] - 1] and "'" not in lines[f.details["line"] - 1] for f in timestamps)
+
+
+def test_severities_come_from_the_rule_registry(findings_2026_04):
+    from spec.lint import RULES
+
+    for finding in findings_2026_04:
+        assert finding.severity == RULES[finding.check].severity, finding.check
+        assert finding.kind == RULES[finding.check].kind, finding.check
 
 
 def test_2026_04_findings_are_well_formed(findings_2026_04):
@@ -74,7 +233,12 @@ def test_2026_04_findings_are_well_formed(findings_2026_04):
         assert finding.severity in SEVERITIES
         assert finding.kind and finding.check and finding.message
         assert finding.location.startswith("/")
-        assert finding.operation, finding  # every 2026-04 defect sits in an operation
+    part_two = [f for f in findings_2026_04 if f.check not in FIRST_CHECKS]
+    findings_2026_04 = [f for f in findings_2026_04 if f.check in FIRST_CHECKS]
+    for finding in findings_2026_04:
+        assert finding.operation, finding  # every first-part 2026-04 defect sits in an operation
+    assert all(f.operation for f in part_two if f.location.startswith("/paths/") and f.check != "yaml-timestamp")
+    assert not any(f.operation for f in part_two if f.location.startswith("/components/"))
     by_check = {f.check: f for f in findings_2026_04}
     assert by_check["example-undeclared-property"].severity == "warning"
     assert "delete_protection" in by_check["example-undeclared-property"].message
@@ -105,9 +269,9 @@ def test_the_check_is_pure(raw_2026_04):
 def test_cli_on_2026_04_prints_every_defect_and_exits_1(capsys):
     assert main(["spec", "check", "2026-04"]) == 1
     out = capsys.readouterr().out
-    for check, location in CONFIRMED_2026_04:
+    for check, location in ALL_CONFIRMED_2026_04:
         assert any(check in line and location in line for line in out.splitlines()), (check, location)
-    assert out.rstrip().splitlines()[-1] == "9 errors, 4 warnings"
+    assert out.rstrip().splitlines()[-1] == "9 errors, 72 warnings, 24 notes"
 
 
 def test_cli_json_format(capsys):
@@ -116,8 +280,10 @@ def test_cli_json_format(capsys):
     assert payload["version"] == "2026-04"
     assert payload["document"].endswith("db_control_2026-04.oas.yaml")
     assert len(payload["sha256"]) == 64
-    assert payload["summary"] == {"errors": 9, "warnings": 4, "notes": 0, "total": 13}
-    assert {(f["check"], f["location"]) for f in payload["findings"]} == CONFIRMED_2026_04
+    assert payload["summary"] == {"errors": 9, "warnings": 72, "notes": 24, "total": 105}
+    assert {(f["check"], f["location"]) for f in payload["findings"]} == ALL_CONFIRMED_2026_04
+    assert payload["rules"]["parameter-required-default"] == {
+        "severity": "note", "count": 18, "why": "a required parameter's default can never apply"}
     assert all(Finding.from_dict(f).kind for f in payload["findings"])
 
 
@@ -139,6 +305,67 @@ def _fixed(raw: dict) -> dict:
     bad_request = copy.deepcopy(paths["/indexes"]["post"]["responses"]["400"])
     for path in ("/indexes/{index_name}/backups", "/backups", "/restore-jobs"):
         paths[path]["get"]["responses"]["400"] = copy.deepcopy(bad_request)
+    return _fixed_part_two(raw)
+
+
+def _fixed_part_two(raw: dict) -> dict:
+    """The inconsistencies of part two fixed, each the way its message suggests."""
+    paths, schemas = raw["paths"], raw["components"]["schemas"]
+    name_rule = {"type": "string", "minLength": 1, "maxLength": 45, "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"}
+    for item in paths.values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"].pop("default", None)  # parameter-required-default
+            for status, response in operation["responses"].items():
+                examples = response.get("content", {}).get("application/json", {}).get("examples", {})
+                if status == "403" and "unauthorized" in examples:  # example-status-name
+                    examples["forbidden"] = examples.pop("unauthorized")
+                if status == "422" and "missing-field" in examples:  # example-message-field
+                    examples["missing-field"]["value"]["error"]["message"] = "The request body could not be read."
+                for example in examples.values():  # example-name-like
+                    for backup in example["value"].get("data", []) if isinstance(example["value"], dict) else []:
+                        if "name" in backup:
+                            backup["name"] = backup["name"].replace("_", "-")
+                    if isinstance(example["value"], dict) and "backup_id" in example["value"]:
+                        example["value"]["name"] = example["value"]["name"].replace("_", "-")
+    schemas["ErrorResponse"]["example"]["status"] = 403  # example-undeclared-status
+    paths["/indexes/{index_name}/backups"]["post"]["responses"]["404"] = copy.deepcopy(
+        paths["/indexes/{index_name}/backups"]["get"]["responses"]["404"])  # missing-not-found
+    # prose-enum, prose-pattern, prose-length, prose-boolean, prose-required
+    for holder in (schemas["CreateIndexRequest"], schemas["IndexModel"], schemas["ModelIndexEmbed"]):
+        holder["properties"]["vector_type"]["x-enum"] = ["dense", "sparse"]
+        holder["properties"]["vector_type"]["description"] = "The index vector type: 'dense' or 'sparse'."
+    for holder in (schemas["CreateIndexRequest"], schemas["IndexModel"], schemas["BackupModel"]):
+        holder["properties"]["metric"]["description"] = "The distance metric."  # prose-conditional
+    pod_type = "^(s1|p1|p2)\\.(x1|x2|x4|x8)$"
+    schemas["PodSpec"]["properties"]["pod_type"]["pattern"] = pod_type
+    configure_pod = schemas["ConfigureIndexRequest"]["properties"]["spec"]["oneOf"][1]["properties"]["pod"]
+    configure_pod["properties"]["pod_type"]["pattern"] = pod_type
+    schemas["ReadCapacityDedicatedConfig"]["properties"]["node_type"]["x-enum"] = ["b1", "t1"]
+    schemas["ReadCapacityDedicatedConfig"]["required"] = ["node_type", "scaling"]
+    schemas["ReadCapacityStatus"]["properties"]["state"]["x-enum"] = ["Ready", "Scaling", "Migrating", "Error"]
+    for mode, names in (("OnDemand", ("ReadCapacityOnDemandSpec", "ReadCapacityOnDemandSpecResponse")),
+                        ("Dedicated", ("ReadCapacityDedicatedSpec", "ReadCapacityDedicatedSpecResponse"))):
+        for name in names:  # oneof-discriminator: each branch accepts its own tag only
+            schemas[name]["properties"]["mode"] = {"type": "string", "enum": [mode],
+                                                   "description": f"Possible values: `{mode}`."}
+    tag_values = schemas["IndexTags"]["additionalProperties"]
+    tag_values.update({"maxLength": 120, "pattern": "^[A-Za-z0-9;@_.+ -]*$"})
+    filterable = schemas["MetadataSchema"]["properties"]["fields"]["additionalProperties"]["properties"]["filterable"]
+    filterable["enum"] = [True]
+    # schema-drift (and prose-pattern): one name rule, one timestamp format, one dimension, one cloud list
+    for component, field_name in (
+        ("CreateIndexRequest", "name"), ("IndexModel", "name"), ("CreateIndexForModelRequest", "name"),
+        ("CreateIndexFromBackupRequest", "name"), ("CreateCollectionRequest", "name"),
+        ("CreateCollectionRequest", "source"), ("CollectionModel", "name"), ("BackupModel", "source_index_name"),
+        ("RestoreJobModel", "target_index_name"), ("ServerlessSpec", "source_collection"),
+        ("ServerlessSpecResponse", "source_collection"), ("PodSpec", "source_collection"),
+    ):
+        schemas[component]["properties"][field_name].update(name_rule)
+    schemas["BackupModel"]["properties"]["created_at"]["format"] = "date-time"
+    schemas["BackupModel"]["properties"]["cloud"]["x-enum"] = ["gcp", "aws", "azure"]
+    schemas["CreateIndexForModelRequest"]["properties"]["embed"]["properties"]["dimension"].update(
+        {"format": "int32", "minimum": 1, "maximum": 20000})
     return raw
 
 
@@ -275,13 +502,13 @@ def _document(
             },
             "required": ["environment", "pod_type"],
         },
-        "IndexModel": {
+        "IndexModel": {  # the same constraints as the request (no schema-drift)
             "type": "object",
             "properties": {
-                "name": {"type": "string"},
-                "dimension": {"type": "integer"},
+                "name": {"type": "string", "minLength": 1, "maxLength": 45},
+                "dimension": {"type": "integer", "minimum": 1, "maximum": 20000},
                 "vector_type": {"type": "string"},
-                "metric": {"type": "string"},
+                "metric": {"type": "string", "x-enum": ["cosine", "euclidean", "dotproduct"]},
                 "id": {"type": "string", "readOnly": True},
             },
             "required": ["name"],
@@ -359,7 +586,7 @@ def _document(
                             "example": parameter_example if parameter_example is not None else "good-index",
                         }
                     ],
-                    "responses": {"200": {"description": "ok"}},
+                    "responses": {"200": {"description": "ok"}, "404": {"description": "no such index"}},
                 }
             },
         },
@@ -389,7 +616,10 @@ def test_read_only_property_in_a_request_example_fires_but_not_in_a_response():
     schemas = {
         "CreateIndexRequest": {
             "type": "object",
-            "properties": {"name": {"type": "string"}, "id": {"type": "string", "readOnly": True}},
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 45},
+                "id": {"type": "string", "readOnly": True},
+            },
         }
     }
     findings = check_document(

@@ -1,52 +1,35 @@
-"""The spec self-check: ``pinecone-conformance spec check [VERSION|PATH]``.
-
-Validates an OpenAPI document *itself* and reports :class:`~core.findings.Finding`\\ s:
+"""Examples of the document against their schemas and the rules the schemas state in prose.
 
 - ``example-schema`` (error): an example (request body, response, parameter, or an ``example``
   inside a component schema or one of its properties) that breaks its schema, validated with
   openapi-core's OAS 3.0 validators in the right context (request examples as *write*, so
   ``readOnly`` properties are forbidden; response examples as *read*).
 - ``example-undeclared-property`` (warning): a property in an example that its schema does
-  not declare, where the schema does not state ``additionalProperties`` (likely a misspelling
-  the lenient OAS 3.0 rules let through).
-- ``example-x-enum`` (error): a value outside the allowed values a schema lists as ``x-enum``
-  (the document's way of stating an enum that schema validation ignores).
-- ``link-unknown-operation`` / ``link-invalid-expression`` / ``link-unknown-parameter``
-  (error): a ``links`` entry naming an operationId not in the document, using an invalid
-  runtime expression, or naming a parameter its target operation does not have.
-- Rules the schemas state only in prose, checked on examples (error):
-  ``example-name-rule`` (index and collection names: 1-45 characters, lower-case
-  alphanumerics or '-', starting and ending alphanumeric), ``example-pods`` (``pods`` equal
-  to ``shards`` x ``replicas``), ``example-sparse`` (a sparse index uses metric dotproduct
-  and has no dimension), ``example-dense-dimension`` (a dense index needs a dimension),
-  ``example-vector-type`` (``vector_type`` is ``dense`` or ``sparse``), ``example-error-status``
-  (an error body's ``status`` equals the response's HTTP status).
-
-:func:`check_document` is pure (a dict in, findings out); :func:`main_check` is the CLI.
+  not declare, where the schema does not state ``additionalProperties``.
+- ``example-x-enum`` (error): a value outside the allowed values a schema lists as ``x-enum``.
+- Prose rules checked on examples: ``example-name-rule``, ``example-name-like``,
+  ``example-pods``, ``example-sparse``, ``example-dense-dimension``, ``example-vector-type``,
+  ``example-error-status``.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from core.findings import Finding
 from core.text import one_line as _one_line
-from spec.loader import (
-    HTTP_METHODS,
-    SpecError,
-    escape_pointer,
-    link_expression_errors,
-    links,
-    load,
-    operations,
+from spec.lint.common import (
+    COMPONENT_SCHEMA,
+    SCHEMA_PREFIX,
+    deref,
+    resolve_pointer,
+    short,
+    unescape,
 )
+from spec.loader import HTTP_METHODS, escape_pointer
 
-#: Resource names (indexes, collections): 1-45 chars, lower-case alphanumerics or '-',
 #: starting and ending with an alphanumeric character.
 NAME_RULE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,43}[a-z0-9])?\Z")
 
@@ -76,9 +59,6 @@ VECTOR_SCHEMAS = ("CreateIndexRequest", "IndexModel", "ModelIndexEmbed")
 DENSE_NEEDS_DIMENSION = ("CreateIndexRequest", "IndexModel")
 VECTOR_TYPES = ("dense", "sparse")
 
-_SCHEMA_PREFIX = "#/components/schemas/"
-_COMPONENT_SCHEMA = re.compile(r"\A/components/schemas/([^/]+)\Z")
-
 
 # --- example sites -------------------------------------------------------------------------
 
@@ -95,36 +75,6 @@ class ExampleSite:
     parameter: str | None = None  # the parameter's name, for parameter examples
 
 
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _resolve_pointer(raw: dict, pointer: str) -> object:
-    node: object = raw
-    for token in pointer.lstrip("/").split("/") if pointer not in ("", "/") else []:
-        token = _unescape(token)
-        if isinstance(node, list):
-            node = node[int(token)]
-        elif isinstance(node, dict):
-            node = node[token]
-        else:
-            raise KeyError(pointer)
-    return node
-
-
-def _deref(raw: dict, node: object, pointer: str, limit: int = 20) -> tuple[object, str]:
-    """Follow local ``$ref``s; returns the target and its pointer (unresolvable: unchanged)."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and limit:
-        ref = node["$ref"]
-        if not ref.startswith("#"):
-            break
-        try:
-            node, pointer = _resolve_pointer(raw, ref[1:]), ref[1:]
-        except (KeyError, IndexError, ValueError):
-            break
-        limit -= 1
-    return node, pointer
-
 
 def _media_examples(raw, media, media_ptr, context, operation) -> Iterator[ExampleSite]:
     if not isinstance(media, dict) or "schema" not in media:
@@ -133,13 +83,13 @@ def _media_examples(raw, media, media_ptr, context, operation) -> Iterator[Examp
     if "example" in media:
         yield ExampleSite(media["example"], media_ptr + "/example", schema_ptr, context, operation)
     for name, example in (media.get("examples") or {}).items():
-        example, example_ptr = _deref(raw, example, f"{media_ptr}/examples/{escape_pointer(str(name))}")
+        example, example_ptr = deref(raw, example, f"{media_ptr}/examples/{escape_pointer(str(name))}")
         if isinstance(example, dict) and "value" in example:
             yield ExampleSite(example["value"], example_ptr + "/value", schema_ptr, context, operation)
 
 
 def _parameter_examples(raw, parameter, parameter_ptr, operation) -> Iterator[ExampleSite]:
-    parameter, parameter_ptr = _deref(raw, parameter, parameter_ptr)
+    parameter, parameter_ptr = deref(raw, parameter, parameter_ptr)
     if not isinstance(parameter, dict):
         return
     name = parameter.get("name")
@@ -150,7 +100,7 @@ def _parameter_examples(raw, parameter, parameter_ptr, operation) -> Iterator[Ex
                 parameter["example"], parameter_ptr + "/example", schema_ptr, "write", operation, name
             )
         for ex_name, example in (parameter.get("examples") or {}).items():
-            example, example_ptr = _deref(
+            example, example_ptr = deref(
                 raw, example, f"{parameter_ptr}/examples/{escape_pointer(str(ex_name))}"
             )
             if isinstance(example, dict) and "value" in example:
@@ -207,7 +157,7 @@ def example_sites(raw: dict) -> list[ExampleSite]:
             for index, parameter in enumerate(operation.get("parameters") or []):
                 for site in _parameter_examples(raw, parameter, f"{op_ptr}/parameters/{index}", op_id):
                     add(site)
-            body, body_ptr = _deref(raw, operation.get("requestBody"), f"{op_ptr}/requestBody")
+            body, body_ptr = deref(raw, operation.get("requestBody"), f"{op_ptr}/requestBody")
             if isinstance(body, dict):
                 for media_type, media in (body.get("content") or {}).items():
                     for site in _media_examples(
@@ -215,7 +165,7 @@ def example_sites(raw: dict) -> list[ExampleSite]:
                     ):
                         add(site)
             for status, response in (operation.get("responses") or {}).items():
-                response, response_ptr = _deref(
+                response, response_ptr = deref(
                     raw, response, f"{op_ptr}/responses/{escape_pointer(str(status))}"
                 )
                 if not isinstance(response, dict):
@@ -228,7 +178,7 @@ def example_sites(raw: dict) -> list[ExampleSite]:
                         for site in _schema_examples(media.get("schema"), media_ptr + "/schema", schema_seen):
                             add(site)
             for parameter_holder in operation.get("parameters") or []:
-                parameter, parameter_ptr = _deref(raw, parameter_holder, "")
+                parameter, parameter_ptr = deref(raw, parameter_holder, "")
                 if (
                     isinstance(parameter, dict)
                     and parameter_ptr
@@ -304,11 +254,6 @@ def _instance_path(error) -> str:
     return "".join("/" + escape_pointer(str(part)) for part in error.absolute_path)
 
 
-def _short(value: object, limit: int = 80) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _error_message(error) -> str:
     from jsonschema.exceptions import best_match
 
@@ -345,14 +290,14 @@ class _Walk:
         component = None
         if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
             ref = schema["$ref"]
-            if ref.startswith(_SCHEMA_PREFIX):
-                component = _unescape(ref[len(_SCHEMA_PREFIX) :])
-            schema, pointer = _deref(self.raw, schema, pointer)
+            if ref.startswith(SCHEMA_PREFIX):
+                component = unescape(ref[len(SCHEMA_PREFIX) :])
+            schema, pointer = deref(self.raw, schema, pointer)
         if not isinstance(schema, dict) or "$ref" in schema:
             return
-        whole = _COMPONENT_SCHEMA.match(pointer)
+        whole = COMPONENT_SCHEMA.match(pointer)
         if whole:
-            component = _unescape(whole.group(1))
+            component = unescape(whole.group(1))
         yield schema, pointer, component
         for index, sub in enumerate(schema.get("allOf") or []):
             yield from self.flatten(sub, f"{pointer}/allOf/{index}", value, depth + 1)
@@ -369,7 +314,7 @@ class _Walk:
         if isinstance(discriminator, dict) and isinstance(value, dict):
             tag = value.get(discriminator.get("propertyName"))
             target = (discriminator.get("mapping") or {}).get(tag) if isinstance(tag, str) else None
-            target = target or (f"{_SCHEMA_PREFIX}{tag}" if isinstance(tag, str) else None)
+            target = target or (f"{SCHEMA_PREFIX}{tag}" if isinstance(tag, str) else None)
             for index, branch in enumerate(branches):
                 if isinstance(branch, dict) and branch.get("$ref") == target:
                     return index
@@ -384,7 +329,7 @@ class _Walk:
         if isinstance(value, dict):
 
             def overlap(index: int) -> int:
-                branch, _ = _deref(self.raw, branches[index], "")
+                branch, _ = deref(self.raw, branches[index], "")
                 return (
                     len(set(value) & set((branch or {}).get("properties") or {}))
                     if isinstance(branch, dict)
@@ -407,7 +352,7 @@ class _Walk:
                     "error",
                     "example",
                     value_pointer,
-                    f"{_short(value)} is not one of the allowed values {allowed} (x-enum at {sub_pointer})",
+                    f"{short(value)} is not one of the allowed values {allowed} (x-enum at {sub_pointer})",
                     {"allowed": allowed, "schema": sub_pointer},
                 )
             if component and isinstance(value, dict):
@@ -513,6 +458,11 @@ def _rule_findings(raw: dict, site: ExampleSite, typed: list[tuple[str, dict, st
                     f"{component}.{name_field} {obj[name_field]!r} {problem}",
                     {"schema": component, "field": name_field, "value": obj[name_field]},
                 )
+        for name_field, value in obj.items():
+            problem = _name_problem(value) if is_name_like(component, str(name_field)) else None
+            if problem:
+                found.append(_name_like_finding(site, component, str(name_field), value, problem,
+                                                f"{pointer}/{escape_pointer(str(name_field))}"))
         if component == "PodSpec" and "pods" in obj and isinstance(obj.get("pods"), int):
             shards = obj.get("shards", 1)
             replicas = obj.get("replicas", 1)
@@ -576,7 +526,7 @@ _PROPERTY_EXAMPLE = re.compile(r"\A/components/schemas/([^/]+)/properties/([^/]+
 def _check_site(raw: dict, validators: _Validators, site: ExampleSite) -> list[Finding]:
     findings: list[Finding] = []
     try:
-        schema = _resolve_pointer(raw, site.schema_pointer)
+        schema = resolve_pointer(raw, site.schema_pointer)
     except (KeyError, IndexError, ValueError):
         return findings
     # 1. the schema itself (openapi-core, OAS 3.0, read/write context)
@@ -619,7 +569,7 @@ def _check_site(raw: dict, validators: _Validators, site: ExampleSite) -> list[F
     findings.extend(_rule_findings(raw, site, walk.typed))
     match = _PROPERTY_EXAMPLE.match(site.schema_pointer)
     if match:  # the example of one property: the rules that apply to that property alone
-        findings.extend(_property_rule_findings(site, _unescape(match.group(1)), _unescape(match.group(2))))
+        findings.extend(_property_rule_findings(site, unescape(match.group(1)), unescape(match.group(2))))
     # 3. an error body's ``status`` is "the HTTP status code of the error"
     response_status = _RESPONSE_STATUS.search(site.location)
     if (
@@ -659,9 +609,33 @@ def _check_site(raw: dict, validators: _Validators, site: ExampleSite) -> list[F
     return findings
 
 
+def is_name_like(component: str, field_name: str) -> bool:
+    """A field holding a resource's name (``name``, ``*_name``) that NAME_FIELDS does not list:
+    the resource-name rule the document states for indexes and collections applies to it too
+    (2026-07 states it for backup names: 1-45 characters, lower-case alphanumerics or '-')."""
+    return (field_name == "name" or field_name.endswith("_name")) and field_name not in NAME_FIELDS.get(component, ())
+
+
+def _name_like_finding(site, component: str, field_name: str, value, problem: str, location: str) -> Finding:
+    return Finding(
+        kind="semantic",
+        check="example-name-like",
+        severity="warning",
+        message=f"{component}.{field_name} {value!r} {problem}: the resource-name rule this document states "
+        "for index and collection names (and newer versions for backup names)",
+        operation=site.operation,
+        location=location,
+        details={"schema": component, "field": field_name, "value": value},
+    )
+
+
 def _property_rule_findings(site: ExampleSite, component: str, prop: str) -> list[Finding]:
     """Rules on the ``example`` of a single property (``.../properties/name/example``)."""
     found: list[Finding] = []
+    if is_name_like(component, prop):
+        problem = _name_problem(site.value)
+        if problem:
+            found.append(_name_like_finding(site, component, prop, site.value, problem, site.location))
     if prop in NAME_FIELDS.get(component, ()):
         problem = _name_problem(site.value)
         if problem:
@@ -688,304 +662,3 @@ def _property_rule_findings(site: ExampleSite, component: str, prop: str) -> lis
     return found
 
 
-# --- links -------------------------------------------------------------------------------------
-
-
-def link_parameter_errors(raw: dict, link: dict) -> list[str]:
-    """Parameters a Link names that its target operation (by operationId) does not have.
-
-    Names may be qualified (``path.index_name``, ``query.limit``). An unknown target gives
-    no error here (that is :func:`spec.loader.dangling_links`' finding).
-    """
-    target = operations(raw).get(link.get("operationId"))
-    if target is None:
-        return []
-    path_item = (raw.get("paths") or {}).get(target.path) or {}
-    available: set[tuple[str, str]] = set()
-    for parameter in list(path_item.get("parameters") or []) + list(
-        target.definition.get("parameters") or []
-    ):
-        parameter, _ = _deref(raw, parameter, "")
-        if isinstance(parameter, dict):
-            available.add((str(parameter.get("in")), str(parameter.get("name"))))
-    problems = []
-    for name in link.get("parameters") or {}:
-        location, _, bare = str(name).partition(".") if "." in str(name) else ("", "", str(name))
-        if location in ("path", "query", "header", "cookie"):
-            ok = (location, bare) in available
-        else:
-            ok = any(have == name for _, have in available)
-        if not ok:
-            problems.append(str(name))
-    return problems
-
-
-def link_findings(raw: dict) -> list[Finding]:
-    found: list[Finding] = []
-    known = operations(raw)
-    for link in links(raw):
-        target = link.definition.get("operationId")
-        if "operationRef" in link.definition and target is None:
-            continue  # operationRef links are not ours to judge here
-        if target not in known:
-            found.append(
-                Finding(
-                    kind="link",
-                    check="link-unknown-operation",
-                    severity="error",
-                    message=f"link {link.name!r} names operationId {target!r}, which is not in the document",
-                    operation=link.source.operation_id,
-                    location=link.pointer,
-                    status=_status(link.status),
-                    details={"link": link.name, "operationId": target},
-                )
-            )
-        for expression in link_expression_errors(link.definition):
-            found.append(
-                Finding(
-                    kind="link",
-                    check="link-invalid-expression",
-                    severity="error",
-                    message=f"link {link.name!r} uses {expression!r}, which is not a valid runtime expression",
-                    operation=link.source.operation_id,
-                    location=link.pointer,
-                    status=_status(link.status),
-                    details={"link": link.name, "expression": expression},
-                )
-            )
-        for name in link_parameter_errors(raw, link.definition):
-            found.append(
-                Finding(
-                    kind="link",
-                    check="link-unknown-parameter",
-                    severity="error",
-                    message=f"link {link.name!r} sets parameter {name!r}, which {target} does not have",
-                    operation=link.source.operation_id,
-                    location=f"{link.pointer}/parameters/{escape_pointer(name)}",
-                    status=_status(link.status),
-                    details={"link": link.name, "parameter": name},
-                )
-            )
-    return found
-
-
-_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "pattern", "minLength",
-                "maxLength", "minItems", "maxItems")
-_INPUT_ERROR_STATUSES = ("400", "422", "4XX", "4xx", "default")
-
-
-def error_response_findings(raw: dict) -> list[Finding]:
-    """Parameters with constraints on operations that document no 400/422: a server cannot
-    reject an out-of-range value with a documented status (the list operations' ``limit`` is
-    1..100, yet they list only 200/401/500), so every conformant server is caught between
-    accepting bad input and answering an undocumented code."""
-    findings = []
-    for operation in operations(raw).values():
-        responses = {str(status) for status in operation.definition.get("responses", {})}
-        if responses & set(_INPUT_ERROR_STATUSES):
-            continue
-        for index, parameter in enumerate(operation.definition.get("parameters", [])):
-            parameter, _ = _deref(raw, parameter, "")
-            schema = parameter.get("schema", {}) if isinstance(parameter, dict) else {}
-            constraints = [key for key in _CONSTRAINTS if key in schema]
-            if not constraints:
-                continue
-            bounds = ", ".join(f"{key} {schema[key]}" for key in constraints)
-            findings.append(Finding(
-                kind="document-gap",
-                check="constrained-input-without-4xx",
-                severity="warning",
-                message=f"{parameter.get('in')} parameter {parameter.get('name')!r} is constrained ({bounds}) but "
-                        f"{operation.operation_id} documents no 400/422 response to reject a violation with "
-                        f"(documented: {', '.join(sorted(responses))})",
-                operation=operation.operation_id,
-                location=f"{operation.pointer}/parameters/{index}/schema",
-            ))
-    return findings
-
-
-def _status(status: str) -> int | None:
-    return int(status) if str(status).isdigit() else None
-
-
-# --- the check ---------------------------------------------------------------------------------
-
-
-def check_document(raw: dict) -> list[Finding]:
-    """Every finding of the spec self-check for a parsed document (pure: no I/O)."""
-    validators = _Validators(raw)
-    findings: list[Finding] = []
-    for site in example_sites(raw):
-        try:
-            findings.extend(_check_site(raw, validators, site))
-        except RecursionError:
-            raise
-        except Exception as exc:  # a shape the document validator let through: report, never crash
-            findings.append(
-                Finding(
-                    kind="example",
-                    check="example-uncheckable",
-                    severity="error",
-                    message=f"the example could not be checked: {type(exc).__name__}: {_one_line(str(exc), 160)}",
-                    operation=site.operation,
-                    location=site.location,
-                )
-            )
-    findings.extend(link_findings(raw))
-    findings.extend(error_response_findings(raw))
-    unique: dict[tuple, Finding] = {}
-    for finding in findings:
-        unique.setdefault((finding.check, finding.location, finding.message), finding)
-    return list(unique.values())
-
-
-def summary(findings: list[Finding]) -> dict:
-    counts = {severity: 0 for severity in ("error", "warning", "note")}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return {
-        "errors": counts["error"],
-        "warnings": counts["warning"],
-        "notes": counts["note"],
-        "total": len(findings),
-    }
-
-
-def format_table(findings: list[Finding]) -> str:
-    rows = [(f.severity, f.check, f.location or "-", f.message) for f in findings]
-    header = ("SEVERITY", "CHECK", "LOCATION", "MESSAGE")
-    lines = []
-    if rows:
-        widths = [max(len(row[i]) for row in rows + [header]) for i in range(3)]
-        for row in [header, *rows]:
-            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
-    counts = summary(findings)
-    lines.append(
-        f"{counts['errors']} error{'s' if counts['errors'] != 1 else ''}, "
-        f"{counts['warnings']} warning{'s' if counts['warnings'] != 1 else ''}"
-    )
-    return "\n".join(lines)
-
-
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
-
-
-def main_check(args) -> int:
-    """``spec check``: load (one-line SpecError on bad input), check, print, exit 0/1."""
-    document = load(args.document, validate=True)
-    try:
-        findings = check_document(document.raw)
-    except RecursionError:
-        raise SpecError(f"{document.path}: schemas nest too deeply to check") from None
-    findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.location or "", f.check))
-    counts = summary(findings)
-    if getattr(args, "format", "table") == "json":
-        payload = {
-            "document": str(document.path),
-            "version": document.version,
-            "sha256": document.sha256,
-            "findings": [finding.to_dict() for finding in findings],
-            "summary": counts,
-        }
-        text = json.dumps(payload, indent=2, default=str)
-    else:
-        header = f"{document.path} (version {document.version or '?'}, sha256 {document.sha256[:12]})"
-        text = header + "\n" + format_table(findings)
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:  # `spec check | head`: not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    failing = counts["errors"] > 0 or (getattr(args, "strict", False) and counts["warnings"] > 0)
-    return 1 if failing else 0
-
-
-# --- the links overlay ---------------------------------------------------------------------------
-
-_BODY_EXPRESSION = re.compile(r"\A\$(request|response)\.body#(/.*)?\Z")
-
-
-def _schema_has_pointer(raw: dict, schema: object, pointer: str) -> bool:
-    """Whether a body pointer (``/name``, ``/data/0/id``) names something ``schema`` declares."""
-    for token in [_unescape(t) for t in pointer.lstrip("/").split("/")] if pointer else []:
-        schema, _ = _deref(raw, schema, "")
-        if not isinstance(schema, dict):
-            return False
-        properties = schema.get("properties") or {}
-        if token in properties:
-            schema = properties[token]
-        elif token.isdigit() and isinstance(schema.get("items"), dict):
-            schema = schema["items"]
-        else:
-            return False
-    return True
-
-
-def _json_schema_of(raw: dict, holder: object) -> object:
-    holder, _ = _deref(raw, holder, "")
-    content = (holder or {}).get("content") if isinstance(holder, dict) else None
-    media = (content or {}).get("application/json")
-    return media.get("schema") if isinstance(media, dict) else None
-
-
-def overlay_problems(raw: dict, overlay: dict) -> list[str]:
-    """Everything wrong with a links overlay (``{operationId: {status: {name: Link}}}``) for a
-    document: unknown source or target operations, missing response statuses, invalid runtime
-    expressions, parameters or request-body fields the target does not have, and body pointers
-    naming properties the source's request or response schema does not declare. Empty: sound."""
-    problems: list[str] = []
-    known = operations(raw)
-    if not isinstance(overlay, dict):
-        return ["the overlay is not a mapping of operationId -> status -> links"]
-    for source_id, by_status in overlay.items():
-        source = known.get(source_id)
-        if source is None:
-            problems.append(f"{source_id}: no such operation in the document")
-            continue
-        for status, link_map in (by_status or {}).items():
-            where = f"{source_id} {status}"
-            response = (source.definition.get("responses") or {}).get(str(status))
-            if response is None:
-                problems.append(f"{where}: the operation has no {status} response")
-                continue
-            for name, link in (link_map or {}).items():
-                here = f"{where} {name}"
-                if not isinstance(link, dict):
-                    problems.append(f"{here}: not a Link object")
-                    continue
-                target_id = link.get("operationId")
-                target = known.get(target_id)
-                if target is None:
-                    problems.append(f"{here}: target operationId {target_id!r} is not in the document")
-                for expression in link_expression_errors(link):
-                    problems.append(f"{here}: {expression!r} is not a valid runtime expression")
-                for parameter in link_parameter_errors(raw, link):
-                    problems.append(f"{here}: {target_id} has no parameter {parameter!r}")
-                body = link.get("requestBody")
-                if target is not None and isinstance(body, dict):
-                    target_schema, _ = _deref(
-                        raw, _json_schema_of(raw, target.definition.get("requestBody")), ""
-                    )
-                    declared = (
-                        (target_schema or {}).get("properties") or {}
-                        if isinstance(target_schema, dict)
-                        else {}
-                    )
-                    for field_name in body:
-                        if field_name not in declared:
-                            problems.append(f"{here}: {target_id}'s request body has no field {field_name!r}")
-                values = list((link.get("parameters") or {}).values())
-                values += (
-                    list(body.values()) if isinstance(body, dict) else [body] if body is not None else []
-                )
-                for value in values:
-                    match = _BODY_EXPRESSION.match(value) if isinstance(value, str) else None
-                    if not match:
-                        continue
-                    side, pointer = match.group(1), match.group(2) or ""
-                    holder = source.definition.get("requestBody") if side == "request" else response
-                    schema = _json_schema_of(raw, holder)
-                    if schema is None or not _schema_has_pointer(raw, schema, pointer):
-                        problems.append(
-                            f"{here}: {value!r} names nothing the {side} body of {source_id} declares"
-                        )
-    return problems
