@@ -77,6 +77,8 @@ class Node:
     default: object = MISSING
     closed: bool = False
     members: dict[str, str] | None = None
+    composition_pointer: str | None = None
+    """Where the ``oneOf``/``anyOf`` is, when there is one."""
     description: str | None = None
 
     @property
@@ -294,6 +296,7 @@ def _merge_facts(node: Node, alternatives: list[tuple[Part, ...]]) -> None:
             if part.members is not None:
                 has_members = True
                 members.update(dict(part.members))
+                node.composition_pointer = node.composition_pointer or part.pointer
         for keyword in ("exclusiveMinimum", "exclusiveMaximum"):
             if _first(alternative, keyword) is True:
                 node.exclusive[keyword] = True

@@ -258,7 +258,8 @@ def _compare_members(old: Node, new: Node, name: str, where: tuple[str, ...]) ->
         return
     if old.members is None or new.members is None:
         now = f"a oneOf/anyOf of {len(new.members)} members" if new.members is not None else "a plain schema"
-        yield Hit("composition-changed", f"{name} is now {now}", where)
+        yield Hit("composition-changed", f"{name} is now {now}", (new.composition_pointer,) if new.composition_pointer
+                  else where)
         return
     for key, pointer in new.members.items():
         if key not in old.members:
