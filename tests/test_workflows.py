@@ -260,3 +260,25 @@ def test_spec_workflow_checks_and_diffs_documents_on_pull_requests():
     diffs = [argv for argv in commands if argv[:2] == ["spec", "diff"]]
     assert {argv[argv.index("--format") + 1] for argv in diffs} >= {"github", "markdown"}
     assert all(argv[argv.index("--fail-on") + 1] == "breaking" for argv in diffs)
+
+
+def test_the_installed_package_holds_every_module_the_workflows_run():
+    """The workflows and the Dockerfile install with ``pip install .`` (not editable): every
+    package directory and data file of the tree must be declared in pyproject.toml."""
+    import tomllib
+
+    root = WORKFLOWS.parent.parent
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    declared = setuptools.get("packages")
+    if isinstance(declared, dict):  # packages.find: setuptools discovers them
+        return
+    top = {name.split(".")[0] for name in declared}
+    packages = {str(init.parent.relative_to(root)).replace("/", ".") for top_name in top
+                for init in (root / top_name).rglob("__init__.py")}
+    missing = sorted(packages - set(declared))
+    assert not missing, f"pyproject.toml [tool.setuptools] packages lacks {', '.join(missing)}: `pip install .` drops them"
+    data = setuptools.get("package-data", {})
+    for top_name in top:
+        for path in (root / top_name).glob("*.json"):
+            assert any(path.match(pattern) for pattern in data.get(top_name, [])), \
+                f"{path.relative_to(root)} is not in [tool.setuptools.package-data]"
