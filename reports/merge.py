@@ -234,6 +234,8 @@ def write_merged(output: str | os.PathLike[str], findings: Sequence[Finding], re
 def main_merge(args: argparse.Namespace, secrets: Iterable[str | None] = ()) -> int:
     """Entry point of ``report merge``: merge, write, print one line; exit code of the merged run.
 
+    In GitHub Actions (``$GITHUB_STEP_SUMMARY`` set) the merged summary.md goes to the job summary.
+
     ``secrets`` (e.g. the embedded mock's key) are scrubbed from the outputs along with
     ``--api-key`` / ``$PINECONE_API_KEY``.
     """
@@ -245,6 +247,9 @@ def main_merge(args: argparse.Namespace, secrets: Iterable[str | None] = ()) -> 
     findings, record = merge(args.directories)
     key = getattr(args, "api_key", None) or os.environ.get("PINECONE_API_KEY")
     written = write_merged(output, findings, record, secrets=(key, *secrets))
+    from reports.github import write_step_summary
+
+    write_step_summary(written["summary.md"].read_text(encoding="utf-8"), os.environ)  # only in GitHub Actions
     errors = sum(f.severity == "error" for f in findings)
     print(f"pinecone-conformance: merged {len(args.directories)} runs: {len(findings)} findings ({errors} errors) "
           f"from {record.requests_total} requests; reports in {output} ({', '.join(sorted(written))})",

@@ -179,3 +179,10 @@ def test_secrets_are_scrubbed_from_merged_outputs(shards, tmp_path, monkeypatch)
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
             assert "pcsk_SECRET123" not in path.read_text(errors="replace"), path
+
+
+def test_in_github_actions_the_merged_summary_goes_to_the_job_summary(shards, tmp_path, monkeypatch):
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    main(["report", "merge", *map(str, shards), "-o", str(tmp_path / "out")])
+    assert summary.read_text() == (tmp_path / "out" / "summary.md").read_text()
