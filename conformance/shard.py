@@ -95,3 +95,21 @@ def shard_run_id(run_id: str, k: int, n: int) -> str:
     run (``n == 1``) keeps its id unchanged.
     """
     return run_id if n == 1 else f"{run_id}s{k}"
+
+
+def work_items(operations: Sequence[str], scenarios: Sequence[str], stateful: bool = True) -> list[tuple]:
+    """The suite's work list in its canonical order: every operation (all its Schemathesis
+    phases), the state machine, every scenario. Every shard must build it from the same inputs."""
+    items: list[tuple] = [("operation", op) for op in operations]
+    if stateful:
+        items.append(("stateful",))
+    return items + [("scenario", name) for name in scenarios]
+
+
+def plan(k: int, n: int, operations: Sequence[str], scenarios: Sequence[str], stateful: bool = True,
+         costs: Mapping[Hashable, float] | None = None) -> dict:
+    """What shard ``k`` of ``n`` runs: ``{"operations": [...], "stateful": bool, "scenarios": [...]}``."""
+    mine = select(work_items(operations, scenarios, stateful), costs or {}, k, n)
+    return {"operations": [item[1] for item in mine if item[0] == "operation"],
+            "stateful": ("stateful",) in mine,
+            "scenarios": [item[1] for item in mine if item[0] == "scenario"]}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.shard import assign, estimated_cost, parse_shard, select, shard_run_id
+from conformance.shard import assign, estimated_cost, parse_shard, plan, select, shard_run_id, work_items
 from core.errors import UsageError
 
 OPERATIONS = ["list_indexes", "create_index", "describe_index", "delete_index", "configure_index",
@@ -94,3 +94,13 @@ def test_split_is_disjoint_complete_deterministic_and_balanced(items, data, n):
 def test_duplicates_are_one_piece_of_work(items):
     parts = assign(items, {}, 3)
     assert sorted(sum(parts, [])) == sorted(set(items))
+
+
+def test_plans_of_all_shards_together_are_the_whole_suite():
+    scenarios = ["echo", "defaults", "pagination", "protect"]
+    plans = [plan(k, 3, OPERATIONS, scenarios) for k in range(1, 4)]
+    assert sorted(op for p in plans for op in p["operations"]) == sorted(OPERATIONS)
+    assert sorted(s for p in plans for s in p["scenarios"]) == sorted(scenarios)
+    assert [p["stateful"] for p in plans].count(True) == 1
+    assert plan(1, 1, OPERATIONS, scenarios) == {"operations": OPERATIONS, "stateful": True, "scenarios": scenarios}
+    assert work_items(["a"], ["s"], stateful=False) == [("operation", "a"), ("scenario", "s")]
