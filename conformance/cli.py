@@ -68,6 +68,9 @@ def _add_mock_command(commands) -> None:
     mock.add_argument("--host", default="127.0.0.1",
                       help="address to listen on (default 127.0.0.1; 0.0.0.0 inside a container)")
     mock.add_argument("--port", type=int, default=8080)
+    mock.add_argument("--profile", choices=["production", "contract"], default="production",
+                      help="production: as production Pinecone behaves (default, what the official SDK runs "
+                           "against); contract: as the 2026-04 document literally allows where production differs")
     mock.add_argument("--api-key", default=None, help="the key clients must send (default: $PINECONE_API_KEY or 'test-key')")
     mock.add_argument("--deviation", action="append", default=[], metavar="NAME", help="switch on a seeded deviation")
     mock.add_argument("--list-deviations", action="store_true", help="list the seeded deviations and exit")

@@ -35,11 +35,12 @@ from starlette.responses import Response
 from mockserver import drafts, rules
 from mockserver.bodies import read_body
 from mockserver.deviations import policy_for
-from mockserver.document import known_api_versions, request_schema_name, routes
+from mockserver.document import documented_statuses, known_api_versions, request_schema_name, routes
 from mockserver.errors import ApiError, Reply, error_reply
 from mockserver.faults import ConnectionDropped, FaultInjector, FaultPlan, drop_connection
 from mockserver.model import Project
 from mockserver.policy import Policy, Quirk, Rule
+from mockserver.profiles import DEFAULT_PROFILE, profile_policy
 from mockserver.settings import Clock, ManualClock, MockSettings, SystemClock
 
 __all__ = ["Clock", "ManualClock", "MockApp", "MockSettings", "SystemClock", "create_app"]
@@ -59,7 +60,7 @@ class Call:
     policy: Policy
 
     def body(self) -> dict[str, Any]:
-        return read_body(self.operation_id, self.raw_body)
+        return read_body(self.operation_id, self.raw_body, nulls_as_absent=not self.policy.has(Quirk.NULLS_REFUSED))
 
     def query_value(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -228,7 +229,7 @@ class MockApp:
                 raise ApiError(404, f"Not found: {path}")
             operation_id = route.operation_id
             self._authenticate(operation_id, headers)
-            self._check_api_version(headers)
+            self._check_api_version(operation_id, headers)
             if too_large and request_schema_name(operation_id) is not None:
                 raise ApiError(400, f"Request body is too large: the limit is {self.max_body_bytes} bytes.")
             query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
@@ -250,16 +251,31 @@ class MockApp:
         if given != self.api_key and self.policy.enforces(Rule.API_KEY_MATCH):
             raise ApiError(401, "Invalid API key.")
 
-    def _check_api_version(self, headers: Any) -> None:
-        """Missing: served as the oldest stable version (research 1.2). Unknown: 400."""
+    def _check_api_version(self, operation_id: str, headers: Any) -> None:
+        """Missing: served as the oldest stable version (R-VER-01, research 1.2), or refused (the
+        contract profile, :func:`missing_version_status`). Unknown: 400 (R-VER-02), or served."""
         version = headers.get("x-pinecone-api-version")
         if version is None:
             if self.policy.has(Quirk.API_VERSION_REQUIRED):
                 raise ApiError(400, "Missing required header X-Pinecone-Api-Version.")
+            if self.policy.has(Quirk.VERSION_HEADER_REFUSED):
+                raise ApiError(missing_version_status(operation_id), "Missing required header X-Pinecone-Api-Version.")
             return
-        if version not in known_api_versions():
+        if version not in known_api_versions() and self.policy.enforces(Rule.KNOWN_API_VERSION):
             supported = ", ".join(sorted(known_api_versions()))
             raise ApiError(400, f"Unsupported API version `{version[:40]}`. Supported versions: {supported}.")
+
+
+def missing_version_status(operation_id: str) -> int:
+    """The status refusing a request without the required ``X-Pinecone-Api-Version``.
+
+    400 where the operation documents a 400 (a malformed request). The operations that take
+    no body document no 400 at all; their only documented 4xx that every one of them lists is
+    401, and the others they list (403, 404, 412) state facts about the resource, which a
+    missing header is not. So there it is 401: the request is refused before it is understood
+    as a call of this API, like one without its ``Api-Key``.
+    """
+    return 400 if 400 in documented_statuses(operation_id) else 401
 
 
 def _route(method: str, path: str) -> tuple[Any, dict[str, str], list[str]]:
@@ -318,12 +334,15 @@ def create_app(
     clock: Clock | None = None,
     settings: MockSettings | None = None,
     faults: FaultPlan | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> MockApp:
-    """A fresh mock with its own empty project. Unknown deviation names raise ``ValueError``.
+    """A fresh mock with its own empty project. Unknown deviation or profile names raise ``ValueError``.
 
-    ``faults`` (or ``settings.faults``) injects transient faults in front of it.
+    ``profile``: ``"production"`` (production's behaviour) or ``"contract"`` (the document's
+    literal reading where production differs, :mod:`mockserver.profiles`); deviations apply on
+    top of it. ``faults`` (or ``settings.faults``) injects transient faults in front of it.
     """
-    policy = policy_for(deviations)
+    policy = policy_for(deviations, base=profile_policy(profile))
     settings = settings or MockSettings()
     if faults is not None:
         settings = dataclasses.replace(settings, faults=faults)

@@ -124,9 +124,16 @@ def _check_text(text: str) -> None:
         raise ApiError(400, "Failed to parse the request body as JSON: lone surrogate in a unicode escape") from None
 
 
-def read_body(operation_id: str, body: bytes) -> dict:
-    """The request body of ``operation_id`` as a dict of known shape, or an :class:`ApiError`."""
-    data = without_nulls(parse_json(body))
+def read_body(operation_id: str, body: bytes, *, nulls_as_absent: bool = True) -> dict:
+    """The request body of ``operation_id`` as a dict of known shape, or an :class:`ApiError`.
+
+    ``nulls_as_absent``: an explicit ``null`` stands for an absent field (production's leniency
+    for the official SDK); otherwise it is checked like any value, and refused (422) where the
+    document does not make the field nullable (it makes none nullable).
+    """
+    data = parse_json(body)
+    if nulls_as_absent:
+        data = without_nulls(data)
     schema_name = request_schema_name(operation_id)
     if schema_name is None:
         return data if isinstance(data, dict) else {}

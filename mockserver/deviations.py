@@ -288,9 +288,9 @@ _CATALOG: tuple[Deviation, ...] = (
 CATALOG: dict[str, Deviation] = {deviation.name: deviation for deviation in _CATALOG}
 
 
-def policy_for(names: Iterable[str]) -> Policy:
-    """The faithful policy with the named deviations switched on; ``ValueError`` for an unknown name."""
-    policy = Policy.faithful()
+def policy_for(names: Iterable[str], base: Policy | None = None) -> Policy:
+    """``base`` (the faithful policy) with the named deviations switched on; ``ValueError`` for an unknown name."""
+    policy = base or Policy.faithful()
     for name in names:
         deviation = CATALOG.get(name)
         if deviation is None:

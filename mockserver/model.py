@@ -315,13 +315,14 @@ class Project:
             pod_type = settings.get("pod_type", pod["pod_type"])
             if replicas < 1:
                 raise bad_request(f"Invalid value for replicas: must be at least 1, got {replicas}.")
-            rules.check_pod_resize(pod["pod_type"], pod_type)
+            rules.check_pod_resize(self.policy, pod["pod_type"], pod_type)
             others = sum(i.pods for n, i in self._store.indexes.items() if n != index.name)
             if replicas > pod["replicas"]:
                 self._check_pod_quota(others, replicas * pod["shards"])
             state = None
             if pod_type != pod["pod_type"]:
-                state = "ScalingUpPodSize"
+                smaller = rules.pod_size(pod_type)[1] < rules.pod_size(pod["pod_type"])[1]
+                state = "ScalingDownPodSize" if smaller else "ScalingUpPodSize"
             elif replicas != pod["replicas"]:
                 state = "ScalingUp" if replicas > pod["replicas"] else "ScalingDown"
             index.placement = {**pod, "replicas": replicas, "pod_type": pod_type}
@@ -416,7 +417,7 @@ class Project:
             return views.page([views.backup_model(b, b.status(now)) for b in page], next_token)
 
     def _page(self, items: list, limit: int, token: str | None) -> tuple[list, str | None]:
-        offset = rules.page_offset(token)
+        offset = rules.page_offset(self.policy, token)
         if self.policy.has(Quirk.PAGINATION_REPEATS):
             offset = 0
         page = items[offset:offset + limit]

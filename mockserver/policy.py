@@ -1,7 +1,8 @@
 """The hook points through which a seeded deviation changes the mock.
 
-The faithful mock is :meth:`Policy.faithful`. A deviation (see :mod:`mockserver.deviations`)
-never adds an ``if`` of its own to a handler: it only
+The faithful mock is :meth:`Policy.faithful` (production's behaviour); the contract profile
+(:mod:`mockserver.profiles`) is a policy too, made of the same parts. A deviation (see
+:mod:`mockserver.deviations`) never adds an ``if`` of its own to a handler: it only
 
 - relaxes a named request **rule** (:class:`Rule`, checked once in :mod:`mockserver.rules`
   or :mod:`mockserver.model`),
@@ -20,7 +21,7 @@ from mockserver.errors import Reply
 
 
 class Rule(StrEnum):
-    """Request rules a deviation may switch off."""
+    """Request rules a deviation (or the contract profile) may switch off."""
 
     NAME_FORMAT = "name-format"
     DIMENSION_RANGE = "dimension-range"
@@ -32,10 +33,17 @@ class Rule(StrEnum):
     DELETION_PROTECTION = "deletion-protection"
     API_KEY_MATCH = "api-key-match"
     POD_ONLY_COLLECTIONS = "pod-only-collections"
+    # Production's checks beyond the document (R-xxx of pinecone-behavior.md): the contract
+    # profile switches these off.
+    KNOWN_API_VERSION = "known-api-version"
+    POD_NO_SCALE_DOWN = "pod-no-scale-down"
+    POD_SAME_FAMILY = "pod-same-family"
+    LIMIT_INTEGER = "limit-integer"
+    ISSUED_TOKENS = "issued-tokens"
 
 
 class Quirk(StrEnum):
-    """Alternative state semantics a deviation may switch on."""
+    """Alternative semantics a deviation (or the contract profile) may switch on."""
 
     CONFIGURE_NOT_STORED = "configure-not-stored"
     DELETED_STILL_LISTED = "deleted-still-listed"
@@ -48,6 +56,11 @@ class Quirk(StrEnum):
     NAME_NOT_RELEASED = "name-not-released"
     INDEX_BACKUPS_UNFILTERED = "index-backups-unfiltered"
     CONFIGURE_ANSWERS_OLD_MODEL = "configure-answers-old-model"
+    CRASH_ON_MINIMAL_BODY = "crash-on-minimal-body"
+    HIDDEN_AFTER_CONFIGURE = "hidden-after-configure"
+    # Choices of the contract profile where production is more lenient than the document.
+    VERSION_HEADER_REFUSED = "version-header-refused"
+    NULLS_REFUSED = "nulls-refused"
 
 
 #: Rewrites the reply of one operation: ``(operation_id, reply) -> reply``.

@@ -191,13 +191,13 @@ def pod_size(pod_type: str) -> tuple[str, int]:
     return family, int(size[1:])
 
 
-def check_pod_resize(current: str, wanted: str) -> str:
-    """Pods may grow within their family: no scale down, no family change."""
+def check_pod_resize(policy: Policy, current: str, wanted: str) -> str:
+    """Pods may grow within their family: no scale down (R-CFG-09), no family change (R-CFG-10)."""
     check_pod_type(wanted)
     (family, size), (new_family, new_size) = pod_size(current), pod_size(wanted)
-    if new_family != family:
+    if new_family != family and policy.enforces(Rule.POD_SAME_FAMILY):
         raise bad_request(f"Cannot change pod type from {current} to {wanted}: changing the pod family is not supported.")
-    if new_size < size:
+    if new_size < size and policy.enforces(Rule.POD_NO_SCALE_DOWN):
         raise bad_request(f"Cannot scale down an existing index from {current} to {wanted}.")
     return wanted
 
@@ -284,16 +284,22 @@ def check_quota(used: int, adding: int, limit: int, message: str, *, status: int
 
 
 def page_limit(policy: Policy, raw: str | None) -> int:
-    """``limit`` query parameter: an integer 1..100, default 10."""
+    """``limit`` query parameter: an integer 1..100, default 10.
+
+    Without :attr:`Rule.LIMIT_RANGE` a limit out of range is clamped into it; without
+    :attr:`Rule.LIMIT_INTEGER` one that is not an integer is the default.
+    """
     if raw is None:
         return DEFAULT_PAGE_LIMIT
     if not re.fullmatch(r"-?[0-9]{1,12}", raw):
-        raise bad_request(f"Invalid value for limit: `{raw[:40]}` is not an integer.")
+        if policy.enforces(Rule.LIMIT_INTEGER):
+            raise bad_request(f"Invalid value for limit: `{raw[:40]}` is not an integer.")
+        return DEFAULT_PAGE_LIMIT
     limit = int(raw)
     if not 1 <= limit <= MAX_PAGE_LIMIT:
         if policy.enforces(Rule.LIMIT_RANGE):
             raise bad_request(f"Invalid value for limit: {limit}; limit must be between 1 and {MAX_PAGE_LIMIT}.")
-        limit = max(limit, 1)
+        limit = min(max(limit, 1), MAX_PAGE_LIMIT)
     return limit
 
 
@@ -307,8 +313,13 @@ def page_token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
 
 
-def page_offset(raw: str | None) -> int:
-    """The offset a ``paginationToken`` stands for; 400 for a token the mock did not issue.
+#: The offset of a token the mock did not issue, where it does not refuse one: past every list.
+PAST_THE_END = 2 ** 62
+
+
+def page_offset(policy: Policy, raw: str | None) -> int:
+    """The offset a ``paginationToken`` stands for; 400 for a token the mock did not issue
+    (without :attr:`Rule.ISSUED_TOKENS`: an empty last page, :data:`PAST_THE_END`).
 
     Only the form the mock issues is decoded: at most 18 digits, so the offset is an ordinary
     integer (no list is that long) and no conversion ever meets Python's limit on huge ones.
@@ -323,5 +334,7 @@ def page_offset(raw: str | None) -> int:
             text = ""
     match = _TOKEN.match(text)
     if match is None:
+        if not policy.enforces(Rule.ISSUED_TOKENS):
+            return PAST_THE_END
         raise bad_request("Invalid pagination token.")
     return int(match.group(1))

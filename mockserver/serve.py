@@ -18,6 +18,7 @@ import uvicorn
 from mockserver.app import create_app
 from mockserver.deviations import CATALOG
 from mockserver.faults import FaultPlan, parse_duration, parse_fault
+from mockserver.profiles import DEFAULT_PROFILE
 from mockserver.settings import MockSettings
 
 HOST = "127.0.0.1"
@@ -46,12 +47,15 @@ def main_mock(args: argparse.Namespace) -> int:
         raise UsageError(f"--lifecycle-delay must not be negative: {delay}")
     try:
         faults = fault_plan(args)
-        app = create_app(api_key, args.deviation, settings=MockSettings(lifecycle_delay=delay, faults=faults))
+        profile = getattr(args, "profile", None) or DEFAULT_PROFILE
+        app = create_app(api_key, args.deviation, settings=MockSettings(lifecycle_delay=delay, faults=faults),
+                         profile=profile)
     except ValueError as error:
         raise UsageError(str(error)) from None
     host = getattr(args, "host", None) or HOST
     _check_can_listen(host, args.port)
-    switched = f" with deviations: {', '.join(args.deviation)}" if args.deviation else ""
+    switched = f" ({profile} profile)"
+    switched += f" with deviations: {', '.join(args.deviation)}" if args.deviation else ""
     if faults.active:
         switched += f" with faults: {', '.join(args.fault) or 'none'}, latency {faults.latency:g}s, reset {faults.reset:g}"
     shown = f"[{host}]" if ":" in host else host
