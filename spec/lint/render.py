@@ -130,7 +130,7 @@ def to_sarif(document, findings: list[Finding]) -> dict:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "pinecone-conformance spec check", "version": own_version(),
-                                "informationUri": "https://github.com/pinecone-io", "rules": rules}},
+                                "rules": rules}},
             "artifacts": [{"location": {"uri": uri}}],
             "results": results,
         }],
