@@ -12,24 +12,49 @@ Three views of the same document are used:
   research notes an undocumented ``id`` on IndexModel), so a problem here is a warning.
 - ``allowed values``: the document lists allowed values as ``x-enum`` (12 places) which
   validators ignore; this view turns them into ``enum``, so ``state: "Active"`` is caught.
+
+Speed: openapi-core runs once per response (the contract view), with a schema validator
+factory that reuses each compiled validator instead of rebuilding it for every value. The
+two other views only differ in the body's schema, so they are judged by precompiled
+validators, built by openapi-core's own OAS 3.0 read factory (the same ``nullable``, formats
+and strict-properties rule openapi-core would apply) once per (operation, response,
+media type). Everything derived from a document is built once per document and shared by
+every validator of that document (see :func:`_compiled`).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl
 
-from openapi_core import OpenAPI
+from jsonschema_path import SchemaPath
+from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.deserializing.media_types import media_type_deserializers
+from openapi_core.deserializing.media_types.util import json_loads
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.templating.media_types.finders import MediaTypeFinder
+from openapi_core.templating.paths.finders import APICallPathFinder
+from openapi_core.validation.schemas._validators import (
+    build_enforce_properties_required_validator,
+    build_forbid_unspecified_additional_properties_validator,
+)
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
+from openapi_schema_validator import OAS30ReadValidator
+from referencing import Registry, Resource
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from spec.loader import escape_pointer, operations
 
 _VALIDATION_HOST = "http://conformance.invalid"
+_DOCUMENT_URI = "urn:contract"
 
 
 @dataclass(frozen=True)
@@ -46,9 +71,11 @@ class Problem:
 class _Request:
     """openapi-core's request protocol for a request we already sent."""
 
-    def __init__(self, method: str, path: str, query: str = "", headers: Mapping[str, str] | None = None):
+    def __init__(self, method: str, path: str, query: str = "", headers: Mapping[str, str] | None = None,
+                 path_pattern: str | None = None):
         self.method = method.lower()
         self.path = path
+        self.path_pattern = path_pattern
         self.host_url = _VALIDATION_HOST
         self.full_url_pattern = _VALIDATION_HOST + path
         self.body = None
@@ -106,29 +133,222 @@ def _for_validation(raw: dict) -> dict:
     return raw
 
 
-class ResponseValidator:
-    """Validates responses of a document's operations with openapi-core."""
+def _plain_pointer(raw: dict, parts) -> str | None:
+    """The JSON pointer of ``parts`` in ``raw`` when it reaches its node without passing
+    through a ``$ref`` (else None: the location is only reachable through a reference)."""
+    node: object = raw
+    for part in parts:
+        if isinstance(node, dict) and "$ref" not in node and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return "".join("/" + escape_pointer(str(part)) for part in parts)
+
+
+class _Schemas:
+    """Compiled OAS 3.0 read-context validators for the schemas of one view of a document.
+
+    The validator classes and format checker are openapi-core's own (openapi-schema-validator's
+    ``OAS30ReadValidator``, its strict-properties rule), so a compiled validator judges a
+    value exactly as openapi-core does; only the ``$ref`` resolution is jsonschema's
+    ``referencing`` registry, built once, instead of a resolver rebuilt for every value."""
 
     def __init__(self, raw: dict):
         self._raw = raw
-        self._operations = operations(raw)
+        self._registry = Registry().with_resource(_DOCUMENT_URI, Resource.opaque(raw))
+        self._built: dict = {}
+
+    def validator(self, parts, *, forbid_unspecified_additional_properties: bool = False,
+                  enforce_properties_required: bool = False):
+        """A ``jsonschema`` validator for the schema at ``parts``, or None when it cannot be
+        addressed without following a reference."""
+        key = (tuple(parts), forbid_unspecified_additional_properties, enforce_properties_required)
+        if key not in self._built:
+            pointer = _plain_pointer(self._raw, key[0])
+            validator = None
+            if pointer is not None:
+                validator_class = OAS30ReadValidator
+                if enforce_properties_required:
+                    validator_class = build_enforce_properties_required_validator(validator_class)
+                if forbid_unspecified_additional_properties:
+                    validator_class = build_forbid_unspecified_additional_properties_validator(validator_class)
+                validator = validator_class({"$ref": f"{_DOCUMENT_URI}#{pointer}"}, registry=self._registry,
+                                            format_checker=copy.deepcopy(OAS30ReadValidator.FORMAT_CHECKER))
+            self._built[key] = validator
+        return self._built[key]
+
+
+class _CompiledSchemaValidators(SchemaValidatorsFactory):
+    """openapi-core's OAS 3.0 read factory, except that each schema's validator is compiled
+    once (see :class:`_Schemas`) instead of being rebuilt for every value openapi-core
+    validates, which was most of its cost per response."""
+
+    def __init__(self, raw: dict):
+        super().__init__(OAS30ReadValidator)
+        self._schemas = _Schemas(raw)
+
+    def create(self, spec, schema, format_validators=None, extra_format_validators=None,
+               forbid_unspecified_additional_properties=False, enforce_properties_required=False):
+        compiled = None
+        if format_validators is None and extra_format_validators is None:
+            compiled = self._schemas.validator(
+                schema.parts, forbid_unspecified_additional_properties=forbid_unspecified_additional_properties,
+                enforce_properties_required=enforce_properties_required)
+        if compiled is None:
+            return super().create(spec, schema, format_validators, extra_format_validators,
+                                  forbid_unspecified_additional_properties, enforce_properties_required)
+        return SchemaValidator(schema, compiled)
+
+
+class _RememberedPaths(APICallPathFinder):
+    """openapi-core's path finder, remembering each answer. The suite tells openapi-core
+    which operation answered (the request's path template), so there are as many lookups
+    as operations, and each need only be done once."""
+
+    def __init__(self, spec, base_url=None):
+        super().__init__(spec, base_url=base_url)
+        self._found: dict = {}
+
+    def find(self, method: str, name: str):
+        key = (method, name)
+        if key not in self._found:
+            self._found[key] = super().find(method, name)
+        return self._found[key]
+
+
+@dataclass(frozen=True)
+class _BodyViews:
+    """The allowed-values and strict validators of one (operation, response, media type)."""
+
+    allowed_values: object | None
+    strict: object | None
+
+
+#: The response needs no view check: no content, or a media type without a schema.
+_NOTHING_TO_CHECK = _BodyViews(None, None)
+
+
+class _Compiled:
+    """Everything derived from one document, built at most once and shared by every
+    validator of that document (and every thread): the contract's openapi-core object, the
+    view validators, the request-body validators."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.operations = operations(raw)
+        self._lock = threading.Lock()
+        self._body_views: dict = {}
+        self._request_validators: dict = {}
 
     @cached_property
-    def _contract(self) -> OpenAPI:
-        return OpenAPI.from_dict(_for_validation(self._raw))
+    def contract(self) -> OpenAPI:
+        raw = _for_validation(self.raw)
+        return OpenAPI.from_dict(raw, config=Config(schema_validators_factory=_CompiledSchemaValidators(raw),
+                                                    path_finder_cls=_RememberedPaths))
 
     @cached_property
-    def _strict(self) -> OpenAPI:
-        from openapi_core import Config
+    def _contract_spec(self) -> SchemaPath:
+        return SchemaPath.from_dict(self.raw)
 
+    @cached_property
+    def _allowed_values(self) -> _Schemas:
+        return _Schemas(tighten_enums(self.raw))
+
+    @cached_property
+    def _strict(self) -> _Schemas:
+        return _Schemas(_open_compositions(self.raw))
+
+    # openapi-core objects for the two views, only for responses the compiled body
+    # validators cannot judge alone (declared response headers, a non-JSON media type,
+    # a schema reached only through a reference).
+    @cached_property
+    def strict_openapi(self) -> OpenAPI:
         return OpenAPI.from_dict(
-            _for_validation(_open_compositions(self._raw)),
+            _for_validation(_open_compositions(self.raw)),
             config=Config(additional_properties_default_policy="forbid"),
         )
 
     @cached_property
-    def _allowed_values(self) -> OpenAPI:
-        return OpenAPI.from_dict(_for_validation(tighten_enums(self._raw)))
+    def allowed_values_openapi(self) -> OpenAPI:
+        return OpenAPI.from_dict(_for_validation(tighten_enums(self.raw)))
+
+    def body_views(self, operation_id: str, status: int, content_type: str) -> _BodyViews | None:
+        """The view validators for a response the contract accepted; None when only
+        openapi-core's full pass can judge it."""
+        key = (operation_id, status, content_type)
+        if key not in self._body_views:
+            with self._lock:
+                if key not in self._body_views:
+                    self._body_views[key] = self._build_body_views(operation_id, status, content_type)
+        return self._body_views[key]
+
+    def _build_body_views(self, operation_id: str, status: int, content_type: str) -> _BodyViews | None:
+        operation = self.operations[operation_id]
+        # The views change schemas only, never which response or media type applies: find
+        # those in the document as openapi-core does (exact code, its range, then default).
+        responses = self._contract_spec / "paths" / operation.path / operation.method / "responses"
+        key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
+        if key is None or "headers" in responses / key:
+            return None
+        if "content" not in responses / key:
+            return _NOTHING_TO_CHECK
+        try:
+            mime_type, _, media_type = MediaTypeFinder(responses / key / "content").find(content_type)
+        except MediaTypeNotFound:
+            return None
+        if media_type_deserializers[mime_type] is not json_loads:
+            return None
+        if "schema" not in media_type:
+            return _NOTHING_TO_CHECK
+        parts = (media_type / "schema").parts
+        views = _BodyViews(self._allowed_values.validator(parts),
+                           self._strict.validator(parts, forbid_unspecified_additional_properties=True))
+        return views if views.allowed_values is not None and views.strict is not None else None
+
+    def request_validator(self, operation_id: str):
+        validator = self._request_validators.get(operation_id)
+        if validator is None:
+            from openapi_schema_validator import OAS30WriteValidator
+
+            registry = Registry().with_resource(_DOCUMENT_URI, Resource.opaque(self.raw))
+            pointer = f"{self.operations[operation_id].pointer}/requestBody/content/application~1json/schema"
+            validator = OAS30WriteValidator({"$ref": f"{_DOCUMENT_URI}#{pointer}"}, registry=registry)
+            self._request_validators[operation_id] = validator
+        return validator
+
+
+class _DocumentKey:
+    """A document as a cache key: equal when the documents are equal (by content)."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _DocumentKey) and other.digest == self.digest
+
+
+@lru_cache(maxsize=8)
+def _compiled_for(key: _DocumentKey) -> _Compiled:
+    return _Compiled(key.raw)
+
+
+def _compiled(raw: dict) -> _Compiled:
+    """The document's compiled validators, built once per document (not per run state)."""
+    return _compiled_for(_DocumentKey(raw))
+
+
+class ResponseValidator:
+    """Validates responses of a document's operations with openapi-core."""
+
+    def __init__(self, raw: dict):
+        self._compiled = _compiled(raw)
+        self._operations = self._compiled.operations
 
     def response_pointer(self, operation_id: str, status: int | str) -> str:
         operation = self._operations[operation_id]
@@ -149,20 +369,38 @@ class ResponseValidator:
         headers: Mapping[str, str],
         body: bytes,
     ) -> list[Problem]:
-        """Every problem openapi-core finds with one response (contract, then strict and allowed values)."""
+        """Every problem openapi-core finds with one response (contract, then allowed values and strict)."""
         operation = self._operations[operation_id]
-        request = _Request(operation.method, path, query)
+        request = _Request(operation.method, path, query, path_pattern=operation.path)
         response = _Response(status, headers, body)
-        contract = list(self._errors(self._contract, request, response))
+        contract = list(self._errors(self._compiled.contract, request, response))
         problems = [
             Problem("openapi_core_conformance", kind, "error", message, self._where(operation_id, status, kind))
             for kind, message in contract
         ]
         if contract:
             return problems
+        views = self._compiled.body_views(operation_id, status, response.content_type)
+        if views is None:
+            return self._openapi_core_views(operation_id, status, request, response)
+        if views is _NOTHING_TO_CHECK:
+            return []
+        value = json.loads(body)  # the contract view deserialized this very body as JSON
+        where = self.schema_pointer(operation_id, status)
+        for validator, check, severity in (
+            (views.allowed_values, "allowed_values", "error"),
+            (views.strict, "undocumented_property", "warning"),
+        ):
+            errors = tuple(validator.iter_errors(value))
+            if errors:
+                problems.append(Problem(check, "response-schema", severity, _schema_message(errors), where))
+        return problems
+
+    def _openapi_core_views(self, operation_id: str, status: int, request: _Request, response: _Response):
+        problems = []
         for view, check, severity in (
-            (self._allowed_values, "allowed_values", "error"),
-            (self._strict, "undocumented_property", "warning"),
+            (self._compiled.allowed_values_openapi, "allowed_values", "error"),
+            (self._compiled.strict_openapi, "undocumented_property", "warning"),
         ):
             problems.extend(
                 Problem(check, kind, severity, message, self._where(operation_id, status, kind))
@@ -179,7 +417,9 @@ class ResponseValidator:
 
     @staticmethod
     def _errors(openapi: OpenAPI, request: _Request, response: _Response):
-        for error in openapi.iter_response_errors(request, response):
+        # the response validator itself: OpenAPI.iter_response_errors only adds runtime
+        # Protocol checks of our own request and response objects, which are slow
+        for error in openapi.response_validator.iter_errors(request, response):
             yield _describe(error)
 
 
@@ -196,15 +436,19 @@ def _describe(error: Exception) -> tuple[str, str]:
     cause = error.__cause__
     schema_errors = getattr(cause, "schema_errors", None)
     if schema_errors:
-        parts = []
-        for schema_error in list(schema_errors)[:5]:
-            where = "/".join(str(p) for p in getattr(schema_error, "absolute_path", []))
-            parts.append(f"at /{where}: {schema_error.message}" if where else schema_error.message)
-        return "response-schema", "openapi-core: response violates schema: " + "; ".join(parts)
+        return "response-schema", _schema_message(schema_errors)
     detail = str(cause or error)
     if "deserialize" in detail.lower() or name == "MediaTypeDeserializeError":
         return "response-schema", f"openapi-core: response body cannot be deserialized ({detail[:200]})"
     return "response-schema", f"openapi-core: {name}: {detail[:300]}"
+
+
+def _schema_message(schema_errors) -> str:
+    parts = []
+    for schema_error in list(schema_errors)[:5]:
+        where = "/".join(str(p) for p in getattr(schema_error, "absolute_path", []))
+        parts.append(f"at /{where}: {schema_error.message}" if where else schema_error.message)
+    return "openapi-core: response violates schema: " + "; ".join(parts)
 
 
 def parse_json(body: bytes) -> object:
@@ -219,22 +463,10 @@ class RequestBodyValidator:
     server accepted: was a body invalid only because of explicit ``null``s?"""
 
     def __init__(self, raw: dict):
-        from openapi_schema_validator import OAS30WriteValidator
-        from referencing import Registry, Resource
-
-        self._registry = Registry().with_resource("urn:contract", Resource.opaque(raw))
-        self._validator_class = OAS30WriteValidator
-        self._operations = operations(raw)
-        self._validators: dict = {}
+        self._compiled = _compiled(raw)
 
     def errors(self, operation_id: str, body: object) -> list[str]:
-        validator = self._validators.get(operation_id)
-        if validator is None:
-            operation = self._operations[operation_id]
-            pointer = f"{operation.pointer}/requestBody/content/application~1json/schema"
-            validator = self._validator_class({"$ref": f"urn:contract#{pointer}"}, registry=self._registry)
-            self._validators[operation_id] = validator
-        return [error.message for error in validator.iter_errors(body)]
+        return [error.message for error in self._compiled.request_validator(operation_id).iter_errors(body)]
 
 
 def without_nulls(value: object) -> object:
