@@ -162,9 +162,58 @@ def _compare_operation(pair: _Pair, old: _Operation, new: _Operation) -> Iterato
         if before and after and before != after:
             yield _raw("operation-description-changed", OPERATION, f"operation {key} changed",
                        (f"{new.pointer}/{key}",), False, place)
+    yield from _compare_security(pair, old, new)
     yield from _compare_parameters(pair, old, new)
     yield from _compare_request_body(pair, old, new)
     yield from _compare_responses(pair, old, new)
+
+
+# --- authentication -----------------------------------------------------------------------
+
+_SCHEME_FIELDS = ("type", "in", "name", "scheme", "bearerFormat")
+
+
+def _security(document: dict, operation: _Operation) -> tuple[list[frozenset[str]], str]:
+    """The operation's security requirements (alternatives of scheme names) and where they are."""
+    if "security" in operation.definition:
+        requirements, pointer = operation.definition.get("security") or [], f"{operation.pointer}/security"
+    else:
+        requirements, pointer = document.get("security") or [], "/security"
+    return [frozenset((r or {}).keys()) for r in requirements if isinstance(r, dict)], pointer
+
+
+def _compare_security(pair: _Pair, old: _Operation, new: _Operation) -> Iterator[_Raw]:
+    place = Place(new.operation_id, new.method, new.path, "security")
+    before, old_pointer = _security(pair.old, old)
+    after, new_pointer = _security(pair.new, new)
+    open_before = not before or frozenset() in before
+    open_after = not after or frozenset() in after
+    if open_before and not open_after:
+        yield _raw("security-added", REQUEST, "authentication now required", (new_pointer,), False, place)
+    elif open_after and not open_before:
+        yield _raw("security-removed", REQUEST, "authentication no longer required", (new_pointer,), False, place)
+    elif not open_before:
+        for alternative in before:
+            if alternative not in after:
+                names = " + ".join(sorted(alternative))
+                yield _raw("security-alternative-removed", REQUEST, f"authentication with {names} no longer accepted",
+                           (old_pointer,), True, place)
+        for alternative in after:
+            if alternative not in before:
+                names = " + ".join(sorted(alternative))
+                yield _raw("security-alternative-added", REQUEST, f"authentication with {names} accepted",
+                           (new_pointer,), False, place)
+    old_schemes = (pair.old.get("components") or {}).get("securitySchemes") or {}
+    new_schemes = (pair.new.get("components") or {}).get("securitySchemes") or {}
+    for name in sorted(set().union(*after) if after else ()):
+        if name in old_schemes and name in new_schemes and any(alternative for alternative in before if name in alternative):
+            old_scheme, _ = deref(pair.old, old_schemes[name], f"/components/securitySchemes/{escape(name)}")
+            new_scheme, pointer = deref(pair.new, new_schemes[name], f"/components/securitySchemes/{escape(name)}")
+            changed = [f"{k} {old_scheme.get(k)!r} -> {new_scheme.get(k)!r}"
+                       for k in _SCHEME_FIELDS if old_scheme.get(k) != new_scheme.get(k)]
+            if changed:
+                yield _raw("security-scheme-changed", REQUEST, f"security scheme {name}: {', '.join(changed)}",
+                           (pointer,), False, place)
 
 
 # --- parameters ---------------------------------------------------------------------------

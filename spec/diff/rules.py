@@ -32,6 +32,12 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "operation-added": (INFO, None, "a new operation"),
     "operation-id-changed": (WARNING, None, "same method and path, new operationId (generated client names change)"),
     "operation-description-changed": (INFO, None, "summary or description of an operation"),
+    # authentication
+    "security-added": (BREAKING, None, "an operation now requires authentication it did not"),
+    "security-removed": (INFO, None, "an operation no longer requires authentication"),
+    "security-alternative-removed": (BREAKING, None, "a way to authenticate is no longer accepted"),
+    "security-alternative-added": (INFO, None, "a new way to authenticate is accepted"),
+    "security-scheme-changed": (BREAKING, None, "an authentication scheme changed (type, location, header name)"),
     # parameters
     "parameter-added-required": (BREAKING, None, "a new required parameter"),
     "parameter-added": (INFO, None, "a new optional parameter"),
