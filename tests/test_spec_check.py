@@ -889,6 +889,12 @@ PART_TWO_CASES = {
     # rules that exist only in prose
     "prose-enum": (lambda raw: _props(raw, "CreateWidgetRequest")["mode"].pop("x-enum"),
                    {("prose-enum", f"{SCHEMAS}/CreateWidgetRequest/properties/mode/description")}),
+    "prose-value": (
+        lambda raw: (_props(raw, "CreateWidgetRequest")["mode"].pop("x-enum"),
+                     raw["paths"]["/widgets"]["post"]["requestBody"]["content"]["application/json"]["examples"][
+                         "good"]["value"].update(mode="Medium")),
+        {("prose-enum", f"{SCHEMAS}/CreateWidgetRequest/properties/mode/description"),
+         ("example-prose-value", f"{WIDGETS}/requestBody/content/{JSON}/examples/good/value/mode")}),
     "prose-enum-mismatch": (lambda raw: _props(raw, "WidgetModel")["mode"]["x-enum"].append("Turbo"),
                             {("prose-enum-mismatch", f"{SCHEMAS}/WidgetModel/properties/mode/description")}),
     "prose-length": (lambda raw: _props(raw, "CreateWidgetRequest")["name"].update(maxLength=40),

@@ -28,6 +28,7 @@ from spec.lint.common import (
     short,
     unescape,
 )
+from spec.lint.prose import listed_values
 from spec.loader import HTTP_METHODS, escape_pointer
 
 #: starting and ending with an alphanumeric character.
@@ -355,6 +356,7 @@ class _Walk:
                     f"{short(value)} is not one of the allowed values {allowed} (x-enum at {sub_pointer})",
                     {"allowed": allowed, "schema": sub_pointer},
                 )
+            self._prose_value(sub, sub_pointer, value, value_pointer)
             if component and isinstance(value, dict):
                 self.typed.append((component, value, value_pointer))
         if isinstance(value, dict):
@@ -399,6 +401,29 @@ class _Walk:
                     for index, item in enumerate(value):
                         self.walk(item, sub["items"], sub_pointer + "/items", f"{value_pointer}/{index}")
                     break
+
+    def _prose_value(self, schema: dict, schema_pointer: str, value: object, value_pointer: str) -> None:
+        """A string outside the values the schema's description lists, where the schema itself
+        has no enum (``example-vector-type`` already judges ``vector_type``)."""
+        description = schema.get("description")
+        if (
+            not isinstance(value, str)
+            or not isinstance(description, str)
+            or any(key in schema for key in ("enum", "x-enum", "pattern"))
+            or value_pointer.endswith("/vector_type")
+        ):
+            return
+        listed = listed_values(description)
+        if listed and "append" not in listed[1] and value not in listed[0]:
+            self.add(
+                "example-prose-value",
+                "warning",
+                "example",
+                value_pointer,
+                f"{short(value)} is not one of the values the description lists ({', '.join(listed[0])}; "
+                f"{schema_pointer})",
+                {"listed": listed[0], "schema": schema_pointer},
+            )
 
     def add(self, check, severity, kind, location, message, details=None) -> None:
         self.findings.append(

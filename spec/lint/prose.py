@@ -103,9 +103,10 @@ def _enum_findings(raw: dict, schema: dict, pointer: str, description: str) -> l
                         details={"prose": values, "enum": allowed})]
     if "pattern" in schema or "const" in schema:
         return []
+    restriction = "restricts the value" if "append" in clause else f"allows only {', '.join(values)}"
     return [finding(
         "prose-enum",
-        f"the description allows only {', '.join(values)} ({one_line(clause, 100)!r}) but the schema has no "
+        f"the description {restriction} ({one_line(clause, 100)!r}) but the schema has no "
         "enum, x-enum or pattern, so any string validates",
         pointer + "/description",
         details={"values": values},

@@ -30,6 +30,8 @@ _RULES = (
     Rule("example-undeclared-property", "warning", "example",
          "an example property the schema does not declare (a likely misspelling)"),
     Rule("example-x-enum", "error", "example", "a value outside the schema's x-enum list"),
+    Rule("example-prose-value", "warning", "example",
+         "a value outside the values the description lists (the schema has no enum to say it)"),
     # examples against rules stated in prose
     Rule("example-name-rule", "error", "semantic", "an index or collection name breaks the resource-name rule"),
     Rule("example-name-like", "warning", "semantic",
