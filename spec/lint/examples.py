@@ -7,6 +7,8 @@
 - ``example-undeclared-property`` (warning): a property in an example that its schema does
   not declare, where the schema does not state ``additionalProperties``.
 - ``example-x-enum`` (error): a value outside the allowed values a schema lists as ``x-enum``.
+- ``example-prose-value`` (warning): a value outside the values a description lists
+  ("Possible values: ...") where the schema has no enum.
 - Prose rules checked on examples: ``example-name-rule``, ``example-name-like``,
   ``example-pods``, ``example-sparse``, ``example-dense-dimension``, ``example-vector-type``,
   ``example-error-status``.
