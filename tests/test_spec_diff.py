@@ -211,8 +211,14 @@ def test_2026_04_to_2026_07_pins_the_breaking_changes(documents):
     tags = {c.side: c.level for c in changes if c.location == "/components/schemas/IndexTags"
             and c.rule == "became-nullable"}
     assert tags == {"response": "breaking", "request": "info"}
-    # removed request properties (dimension, metric, spec, vector_type) warn, never break on their own
-    assert {c.level for c in changes if c.side == "request" and c.rule.startswith("property-removed")} == {"warning"}
+    # removed request properties warn; where the object is now closed (additionalProperties:
+    # false), a client that still sends them is rejected: breaking, one change per property
+    assert {c.level for c in changes if c.side == "request" and c.rule in ("property-removed",
+                                                                         "property-removed-required")} == {"warning"}
+    rejected = {c.location.rsplit("/", 3)[1] + "." + c.location.rsplit("/", 1)[1]
+                for c in changes if c.rule == "property-removed-rejected"}
+    assert rejected == {"CreateIndexRequest.dimension", "CreateIndexRequest.metric", "CreateIndexRequest.spec",
+                        "CreateIndexRequest.vector_type", "ConfigureIndexRequest.embed", "ConfigureIndexRequest.spec"}
     # new operations (backup schedules) are info
     assert {c.operations[0] for c in changes if c.rule == "operation-added"} == {
         "create_backup_schedule", "delete_backup_schedule", "describe_backup_schedule",
@@ -220,7 +226,7 @@ def test_2026_04_to_2026_07_pins_the_breaking_changes(documents):
     # every change is reported once per place: no two changes share rule, side, location and message
     keys = [(c.rule, c.side, c.location, c.message) for c in changes]
     assert len(keys) == len(set(keys))
-    assert sum(c.level == "breaking" for c in changes) == 28
+    assert sum(c.level == "breaking" for c in changes) == 34
 
 
 def test_whole_chain_runs(documents):

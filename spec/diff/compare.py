@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from spec.diff.flatten import ALWAYS, NEVER, deref, escape, flatten
-from spec.diff.rules import LEVELS, OPERATION, REQUEST, RESPONSE, Hit, compare_nodes, level_of
+from spec.diff.rules import LEVELS, OPERATION, REQUEST, RESPONSE, Hit, applies, compare_nodes, level_of
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -148,6 +148,8 @@ def _raw(rule: str, side: str, message: str, pointers: tuple[str, ...], in_old: 
 
 def _from_hits(hits: Iterator[Hit], side: str, subject: str, place: Place) -> Iterator[_Raw]:
     for hit in hits:
+        if not applies(hit.rule, side):
+            continue
         message = hit.message.removeprefix("the value: ")
         yield _raw(hit.rule, side, f"{subject}: {message}", hit.pointers, hit.in_old, place)
 

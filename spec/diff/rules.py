@@ -66,6 +66,7 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "property-added": (INFO, INFO, "a new optional property"),
     "property-removed-required": (WARNING, BREAKING, "a property that was always present is gone"),
     "property-removed": (WARNING, WARNING, "an optional property is gone"),
+    "property-removed-rejected": (BREAKING, None, "a removed property a client may still send, in a closed object"),
     "property-became-required": (BREAKING, INFO, "a property became required"),
     "property-became-optional": (INFO, BREAKING, "a property may now be absent"),
     # schemas: values
@@ -95,6 +96,12 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "composition-changed": (INFO, INFO, "restructured into (or out of) oneOf/anyOf members; paths compared through them"),
     "description-changed": (INFO, INFO, "the description of a schema or parameter"),
 }
+
+
+def applies(rule: str, side: str) -> bool:
+    """Whether ``rule`` means anything on ``side`` (some are request-only or response-only)."""
+    request_level, response_level, _ = RULES[rule]
+    return (response_level if side == RESPONSE else request_level) is not None
 
 
 def level_of(rule: str, side: str) -> str:
@@ -167,6 +174,11 @@ def compare_nodes(old_nodes: dict, new_nodes: dict) -> Iterator[Hit]:
         node = old_nodes[path]
         rule = "property-removed-required" if node.required == ALWAYS else "property-removed"
         yield Hit(rule, f"property `{node.site}` removed", node.site_pointers, in_old=True)
+        parent = new_nodes.get(path[:-1])
+        if parent is not None and parent.closed:
+            # a request that still sends it is now rejected (response side: not applicable)
+            yield Hit("property-removed-rejected", f"`{node.site}` is rejected now: {_described(parent)} is closed "
+                      "(additionalProperties: false)", node.site_pointers, in_old=True)
     for path, new in new_nodes.items():
         old = old_nodes.get(path)
         if old is not None:
@@ -275,5 +287,5 @@ def _compare_members(old: Node, new: Node, name: str, where: tuple[str, ...]) ->
             yield Hit("member-removed", f"{name}: member {key} removed", (pointer,), in_old=True)
 
 
-__all__ = ["BREAKING", "INFO", "LEVELS", "OPERATION", "REQUEST", "RESPONSE", "SIDES", "RULES", "WARNING", "Hit", "compare_nodes",
+__all__ = ["BREAKING", "INFO", "LEVELS", "OPERATION", "REQUEST", "RESPONSE", "SIDES", "RULES", "WARNING", "Hit", "applies", "compare_nodes",
            "display_path", "level_of"]
