@@ -35,7 +35,13 @@ from starlette.responses import Response
 from mockserver import drafts, rules
 from mockserver.bodies import read_body
 from mockserver.deviations import policy_for
-from mockserver.document import documented_statuses, known_api_versions, request_schema_name, routes
+from mockserver.document import (
+    documented_statuses,
+    known_api_versions,
+    request_schema_name,
+    required_fields,
+    routes,
+)
 from mockserver.errors import ApiError, Reply, error_reply
 from mockserver.faults import ConnectionDropped, FaultInjector, FaultPlan, drop_connection
 from mockserver.model import Project
@@ -60,7 +66,11 @@ class Call:
     policy: Policy
 
     def body(self) -> dict[str, Any]:
-        return read_body(self.operation_id, self.raw_body, nulls_as_absent=not self.policy.has(Quirk.NULLS_REFUSED))
+        body = read_body(self.operation_id, self.raw_body, nulls_as_absent=not self.policy.has(Quirk.NULLS_REFUSED))
+        if (self.policy.has(Quirk.CRASH_ON_MINIMAL_BODY) and set(body) <= required_fields(self.operation_id)
+                and self.project.target_exists(self.params)):
+            raise ApiError(500, "Internal server error.")  # as a handler that assumed an optional field would
+        return body
 
     def query_value(self, name: str) -> str | None:
         values = self.query.get(name)

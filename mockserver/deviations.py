@@ -3,6 +3,11 @@
 Each :class:`Deviation` is a small :class:`~mockserver.policy.Policy` fragment (a relaxed
 rule, a model quirk, or a response transform) plus the operations through which a client
 can observe it. The suite's self-test switches them on one at a time and must catch each.
+
+Each also names its authority: ``contract`` when the 2026-04 document forbids what it does
+(its schemas, statuses, media types or the rules its descriptions state), ``production`` when
+only production Pinecone behaves otherwise (the document is silent); those carry the rule
+id of ``shared/research/pinecone-behavior.md`` they break.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from mockserver.errors import CODE_FOR_STATUS, Reply
 from mockserver.policy import Policy, Quirk, Rule, Transform
 
 CATEGORIES = ("response-schema", "status-code", "input-validation", "semantics", "auth", "headers", "error-body")
+AUTHORITIES = ("contract", "production")
 
 ALL_OPERATIONS: tuple[str, ...] = (
     "list_indexes", "create_index", "create_index_for_model", "describe_index", "configure_index", "delete_index",
@@ -36,6 +42,16 @@ class Deviation:
     #: operationIds whose observable behaviour changes (directly or over a sequence of calls).
     operations: tuple[str, ...]
     policy: Policy = field(default_factory=Policy, repr=False, compare=False)
+    #: "contract": the document forbids it; "production": only production differs (see ``rule``).
+    authority: str = "contract"
+    #: The production rule (R-xxx) a production-authority deviation breaks.
+    rule: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.authority not in AUTHORITIES:
+            raise ValueError(f"{self.name}: unknown authority {self.authority!r}")
+        if (self.authority == "production") != (self.rule is not None):
+            raise ValueError(f"{self.name}: a production-authority deviation names its rule, and only it")
 
 
 # --- transform builders ---------------------------------------------------------------------
@@ -167,13 +183,16 @@ def _generic_code(reply: Reply) -> None:
 # --- the catalog ----------------------------------------------------------------------------
 
 
-def _d(name: str, category: str, description: str, operations: Iterable[str], **policy: Any) -> Deviation:
+def _d(name: str, category: str, description: str, operations: Iterable[str], *,
+       production: str | None = None, **policy: Any) -> Deviation:
+    """A contract deviation, or with ``production="R-xxx"`` one only production's rule forbids."""
     if "transforms" in policy:
         policy["transforms"] = tuple(policy["transforms"])
     for key in ("relaxed", "quirks", "auth_exempt"):
         if key in policy:
             policy[key] = frozenset(policy[key])
-    return Deviation(name, category, description, tuple(operations), Policy(**policy))
+    return Deviation(name, category, description, tuple(operations), Policy(**policy),
+                     authority="production" if production else "contract", rule=production)
 
 
 _CATALOG: tuple[Deviation, ...] = (
@@ -220,6 +239,11 @@ _CATALOG: tuple[Deviation, ...] = (
        ("create_backup",), transforms=[_on(("create_backup",), _missing_index_is_404)]),
     _d("create-with-tags-500", "status-code", "create_index with tags answers 500 (valid input)", ("create_index",),
        transforms=[_on(("create_index",), _create_with_tags_fails)]),
+    _d("crash-on-minimal-body", "status-code",
+       "a body with only the required fields ({} to configure/backup, {name} to restore) sent to an existing "
+       "index or backup answers 500",
+       ("configure_index", "create_backup", "create_index_from_backup_operation"),
+       quirks=[Quirk.CRASH_ON_MINIMAL_BODY]),
     # input validation
     _d("accept-invalid-names", "input-validation", "names with uppercase, '_' or >45 chars are accepted",
        ("create_index", "create_index_for_model", "create_collection", "create_index_from_backup_operation"),
@@ -229,16 +253,16 @@ _CATALOG: tuple[Deviation, ...] = (
     _d("accept-sparse-with-dimension", "input-validation", "a sparse index with a dimension is accepted",
        ("create_index",), relaxed=[Rule.SPARSE_WITHOUT_DIMENSION]),
     _d("accept-limit-out-of-range", "input-validation", "limit=0 or limit=101 is accepted on paginated lists",
-       PAGINATED_OPERATIONS, relaxed=[Rule.LIMIT_RANGE]),
+       PAGINATED_OPERATIONS, relaxed=[Rule.LIMIT_RANGE], production="R-BAK-06"),
     _d("accept-unknown-region", "input-validation", "unknown clouds, regions and environments are accepted",
-       ("create_index", "create_index_for_model"), relaxed=[Rule.KNOWN_REGION]),
+       ("create_index", "create_index_for_model"), relaxed=[Rule.KNOWN_REGION], production="R-IDX-14"),
     _d("accept-invalid-metric", "input-validation", "a metric outside cosine|euclidean|dotproduct is accepted",
        ("create_index", "create_index_for_model"), relaxed=[Rule.METRIC_ENUM]),
     # semantics over a sequence of calls
     _d("configure-not-reflected", "semantics", "configure answers the new model but describe keeps the old one",
        ("configure_index", "describe_index", "list_indexes", "delete_index"), quirks=[Quirk.CONFIGURE_NOT_STORED]),
     _d("deleted-index-still-listed", "semantics", "a deleted index stays in list_indexes (describe gives 404)",
-       ("delete_index", "list_indexes"), quirks=[Quirk.DELETED_STILL_LISTED]),
+       ("delete_index", "list_indexes"), quirks=[Quirk.DELETED_STILL_LISTED], production="R-ST-04"),
     _d("deletion-protection-ignored", "semantics", "a protected index is deleted anyway (202)",
        ("delete_index", "describe_index", "list_indexes", "configure_index"), relaxed=[Rule.DELETION_PROTECTION]),
     _d("duplicate-create-accepted", "semantics", "creating an existing name succeeds and overwrites it",
@@ -248,19 +272,23 @@ _CATALOG: tuple[Deviation, ...] = (
        ("configure_index", "describe_index", "list_indexes"), quirks=[Quirk.EMPTY_TAG_STORED]),
     _d("index-never-ready", "semantics", "indexes stay Initializing forever",
        ("create_index", "create_index_for_model", "describe_index", "list_indexes", "configure_index",
-        "create_collection", "create_backup"), quirks=[Quirk.NEVER_READY]),
+        "create_collection", "create_backup"), quirks=[Quirk.NEVER_READY], production="R-ST-01"),
     _d("pagination-repeats", "semantics", "a paginationToken returns the first page again", PAGINATED_OPERATIONS,
        quirks=[Quirk.PAGINATION_REPEATS]),
     _d("tags-replaced-not-merged", "semantics", "configure replaces the whole tag map instead of merging into it",
-       ("configure_index", "describe_index", "list_indexes"), quirks=[Quirk.TAGS_REPLACED]),
+       ("configure_index", "describe_index", "list_indexes"), quirks=[Quirk.TAGS_REPLACED], production="R-CFG-01"),
     _d("configure-resets-protection", "semantics", "a configure without deletion_protection switches it off",
-       ("configure_index", "describe_index", "delete_index"), quirks=[Quirk.CONFIGURE_RESETS_PROTECTION]),
+       ("configure_index", "describe_index", "delete_index"), quirks=[Quirk.CONFIGURE_RESETS_PROTECTION],
+       production="R-CFG-04"),
     _d("name-not-released", "semantics", "the name of a deleted index can never be used again (409)",
-       ("create_index", "delete_index", "describe_index"), quirks=[Quirk.NAME_NOT_RELEASED]),
+       ("create_index", "delete_index", "describe_index"), quirks=[Quirk.NAME_NOT_RELEASED], production="R-IDX-04"),
     _d("index-backups-unfiltered", "semantics", "list_index_backups lists the backups of every index",
        ("list_index_backups", "create_backup"), quirks=[Quirk.INDEX_BACKUPS_UNFILTERED]),
+    _d("vanishes-from-list-after-update", "semantics",
+       "after a successful configure_index the index is missing from list_indexes (describe still finds it)",
+       ("configure_index", "list_indexes", "describe_index"), quirks=[Quirk.HIDDEN_AFTER_CONFIGURE]),
     _d("configure-answers-old-model", "semantics", "configure stores the change but answers the index as it was",
-       ("configure_index",), quirks=[Quirk.CONFIGURE_ANSWERS_OLD_MODEL]),
+       ("configure_index",), quirks=[Quirk.CONFIGURE_ANSWERS_OLD_MODEL], production="R-CFG-05"),
     _d("collection-from-serverless-accepted", "input-validation",
        "create_collection accepts a serverless source index (collections are pod-only)",
        ("create_collection",), relaxed=[Rule.POD_ONLY_COLLECTIONS]),
@@ -275,14 +303,14 @@ _CATALOG: tuple[Deviation, ...] = (
     _d("errors-as-problem-json", "headers", "error responses use Content-Type application/problem+json",
        ALL_OPERATIONS, transforms=[_errors(_as_problem_json)]),
     _d("api-version-required", "headers", "a request without X-Pinecone-Api-Version is rejected with 400",
-       ALL_OPERATIONS, quirks=[Quirk.API_VERSION_REQUIRED]),
+       ALL_OPERATIONS, quirks=[Quirk.API_VERSION_REQUIRED], production="R-VER-01"),
     # error body
     _d("error-message-only", "error-body", "error bodies are {\"message\": ...} without error/status",
        ALL_OPERATIONS, transforms=[_errors(_message_only)]),
     _d("error-status-mismatch", "error-body", "the error body's status differs from the HTTP status",
        ALL_OPERATIONS, transforms=[_errors(_status_mismatch)]),
     _d("error-code-generic", "error-body", "every error has code UNKNOWN whatever the status", ALL_OPERATIONS,
-       transforms=[_errors(_generic_code)]),
+       transforms=[_errors(_generic_code)], production="R-ERR-02"),
 )
 
 CATALOG: dict[str, Deviation] = {deviation.name: deviation for deviation in _CATALOG}

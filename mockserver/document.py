@@ -52,6 +52,14 @@ def documented_statuses(operation_id: str) -> frozenset[int]:
 
 
 @functools.cache
+def required_fields(operation_id: str) -> frozenset[str]:
+    """Top-level fields the request body of ``operation_id`` must have (none without a body)."""
+    name = request_schema_name(operation_id)
+    schema = raw_document()["components"]["schemas"].get(name, {}) if name else {}
+    return frozenset(schema.get("required") or ())
+
+
+@functools.cache
 def request_schema_name(operation_id: str) -> str | None:
     op = operations(raw_document())[operation_id]
     content = (op.definition.get("requestBody") or {}).get("content", {})

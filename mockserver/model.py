@@ -138,6 +138,8 @@ class _Store:
     ghosts: dict[str, Index] = field(default_factory=dict)
     #: Names of deleted indexes that a deviation never frees again.
     retired_names: set[str] = field(default_factory=set)
+    #: Indexes a deviation leaves out of list_indexes (they were configured).
+    unlisted: set[str] = field(default_factory=set)
 
 
 class Project:
@@ -204,10 +206,21 @@ class Project:
     def list_indexes(self) -> list[dict[str, Any]]:
         with self._lock:
             now = self._begin()
-            listed = [self._render(index, now) for index in self._store.indexes.values()]
+            listed = [self._render(index, now) for name, index in self._store.indexes.items()
+                      if name not in self._store.unlisted]
             listed += [self._render(ghost, now) for name, ghost in self._store.ghosts.items()
                        if name not in self._store.indexes]
             return listed
+
+    def target_exists(self, params: dict[str, str]) -> bool:
+        """Whether the index or backup a request's path names exists (False when it names neither)."""
+        with self._lock:
+            self._begin()
+            if "index_name" in params:
+                return params["index_name"] in self._store.indexes
+            if "backup_id" in params:
+                return params["backup_id"] in self._store.backups
+            return False
 
     def describe_index(self, name: str) -> dict[str, Any]:
         with self._lock:
@@ -250,6 +263,7 @@ class Project:
                 index.capacity_until = now + self._delay
             self._store.indexes[name] = index
             self._store.ghosts.pop(name, None)
+            self._store.unlisted.discard(name)
             return self._render(index, now, fresh=True), index
 
     def _check_source_collection(self, draft: dict[str, Any]) -> None:
@@ -292,6 +306,8 @@ class Project:
                 updated.embed = _configured_embed(updated, change["embed"])
             if not self.policy.has(Quirk.CONFIGURE_NOT_STORED):
                 self._store.indexes[name] = updated
+            if self.policy.has(Quirk.HIDDEN_AFTER_CONFIGURE):
+                self._store.unlisted.add(name)
             answered = index if self.policy.has(Quirk.CONFIGURE_ANSWERS_OLD_MODEL) else updated
             return self._render(answered, now, fresh=True)
 

@@ -25,8 +25,11 @@ HOST = "127.0.0.1"
 
 
 def deviation_table() -> str:
-    """Name, category and description of every seeded deviation, as aligned columns."""
-    rows = [("NAME", "CATEGORY", "DESCRIPTION")] + [(d.name, d.category, d.description) for d in CATALOG.values()]
+    """Name, category and description of every seeded deviation, as aligned columns; a deviation
+    only production's rules forbid (the document allows it) says so, with the rule id."""
+    rows = [("NAME", "CATEGORY", "DESCRIPTION")] + [
+        (d.name, d.category, d.description + (f" (production only: {d.rule})" if d.rule else "")) for d in CATALOG.values()
+    ]
     name_width = max(len(row[0]) for row in rows)
     category_width = max(len(row[1]) for row in rows)
     return "\n".join(f"{n:<{name_width}}  {c:<{category_width}}  {d}".rstrip() for n, c, d in rows)

@@ -235,3 +235,75 @@ def test_catalog_shape():
 def test_deviations_combine():
     names = ["configure-200", "error-message-only", "accept-invalid-names"]
     assert normalised(run_probe(_fresh(names))) != normalised(run_probe(_fresh([names[0]])))
+
+
+def test_every_deviation_names_its_authority():
+    from mockserver.deviations import AUTHORITIES, Deviation
+
+    for deviation in CATALOG.values():
+        assert deviation.authority in AUTHORITIES
+        if deviation.authority == "production":
+            assert deviation.rule and re.fullmatch(r"R-[A-Z]+-\d\d", deviation.rule), deviation.name
+        else:
+            assert deviation.rule is None, deviation.name
+    # conformant to the document (the header is required), only production serves such a request
+    assert (CATALOG["api-version-required"].authority, CATALOG["api-version-required"].rule) == ("production", "R-VER-01")
+    assert CATALOG["describe-omits-host"].authority == "contract"
+    assert {d.authority for d in CATALOG.values()} == set(AUTHORITIES)
+    for bad in ({"authority": "production"}, {"authority": "contract", "rule": "R-VER-01"}, {"authority": "vibes"}):
+        with pytest.raises(ValueError):
+            Deviation("x", "semantics", "x", ("list_indexes",), **bad)
+
+
+def _client(deviations=()):
+    from mockserver.testing import CheckedClient
+
+    return CheckedClient(_fresh(deviations), api_key=KEY, check=not deviations)
+
+
+def _with_backup(client) -> str:
+    assert client.post("/indexes", json={"name": "src", "dimension": 8, "spec": SERVERLESS}).status_code == 201
+    assert client.get("/indexes/src").json()["status"]["ready"]
+    return client.post("/indexes/src/backups", json={"name": "first"}).json()["backup_id"]
+
+
+def test_crash_on_minimal_body_hits_existing_resources_only():
+    assert CATALOG["crash-on-minimal-body"].category == "status-code"
+    faithful, crashing = _client(), _client(["crash-on-minimal-body"])
+    backups = {client: _with_backup(client) for client in (faithful, crashing)}
+    minimal = [("PATCH", "/indexes/src", {}, 202), ("POST", "/indexes/src/backups", {}, 201),
+               ("POST", "/backups/{backup}/create-index", {"name": "restored"}, 202)]
+    for method, path, body, expected in minimal:
+        assert faithful.request(method, path.format(backup=backups[faithful]), json=body).status_code == expected
+        crashed = crashing.request(method, path.format(backup=backups[crashing]), json=body)
+        assert crashed.status_code == 500 and crashed.json()["status"] == 500
+    # nothing changed: no second backup, no restored index
+    assert len(crashing.get("/indexes/src/backups").json()["data"]) == 1
+    assert crashing.get("/indexes/restored").status_code == 404
+    # missing resources answer as usual; bodies with an optional field work
+    assert crashing.request("PATCH", "/indexes/nope", json={}).status_code == 404
+    assert crashing.request("POST", "/backups/nope/create-index", json={"name": "r"}).status_code == 404
+    assert crashing.patch("/indexes/src", json={"tags": {"a": "b"}}).status_code == 202
+    assert crashing.post("/indexes/src/backups", json={"name": "named"}).status_code == 201
+    restored = crashing.post(f"/backups/{backups[crashing]}/create-index",
+                             json={"name": "restored", "deletion_protection": "disabled"})
+    assert restored.status_code == 202
+
+
+def test_vanishes_from_list_after_update():
+    deviation = CATALOG["vanishes-from-list-after-update"]
+    assert deviation.category == "semantics" and {"configure_index", "list_indexes"} <= set(deviation.operations)
+    faithful, vanishing = _client(), _client(["vanishes-from-list-after-update"])
+    for client in (faithful, vanishing):
+        for name in ("kept", "changed"):
+            assert client.post("/indexes", json={"name": name, "dimension": 8, "spec": SERVERLESS}).status_code == 201
+        assert [i["name"] for i in client.get("/indexes").json()["indexes"]] == ["kept", "changed"]
+        assert client.patch("/indexes/changed", json={"tags": {"a": "b"}}).status_code == 202
+        assert client.get("/indexes/changed").json()["tags"] == {"a": "b"}
+    assert [i["name"] for i in faithful.get("/indexes").json()["indexes"]] == ["kept", "changed"]
+    assert [i["name"] for i in vanishing.get("/indexes").json()["indexes"]] == ["kept"]
+    # deleted and created again: listed again
+    assert vanishing.delete("/indexes/changed").status_code == 202
+    vanishing.get("/indexes")
+    assert vanishing.post("/indexes", json={"name": "changed", "dimension": 8, "spec": SERVERLESS}).status_code == 201
+    assert [i["name"] for i in vanishing.get("/indexes").json()["indexes"]] == ["kept", "changed"]
