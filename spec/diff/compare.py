@@ -164,6 +164,8 @@ def _compare_operation(pair: _Pair, old: _Operation, new: _Operation) -> Iterato
         if before and after and before != after:
             yield _raw("operation-description-changed", OPERATION, f"operation {key} changed",
                        (f"{new.pointer}/{key}",), False, place)
+    if new.definition.get("deprecated") is True and old.definition.get("deprecated") is not True:
+        yield _raw("operation-deprecated", OPERATION, "operation deprecated", (f"{new.pointer}/deprecated",), False, place)
     yield from _compare_security(pair, old, new)
     yield from _compare_parameters(pair, old, new)
     yield from _compare_request_body(pair, old, new)
@@ -355,8 +357,41 @@ def _compare_responses(pair: _Pair, old: _Operation, new: _Operation) -> Iterato
                 old_response["description"] != new_response["description"]:
             yield _raw("response-description-changed", RESPONSE, f"response {status}: description changed",
                        (f"{new_pointer}/description",), False, place)
+        yield from _compare_headers(pair, old_response, new_response, old_pointer, new_pointer, status, place)
         yield from _compare_content(pair, old_response, new_response, old_pointer, new_pointer,
                                     RESPONSE, f"response {status}", new, f"response {status}")
+
+
+def _headers(document: dict, response: dict, pointer: str) -> dict[str, tuple[str, dict, str]]:
+    """Response headers by lower-cased name: (name as written, header object, pointer)."""
+    found = {}
+    for name, header in (response.get("headers") or {}).items():
+        header, where = deref(document, header or {}, f"{pointer}/headers/{escape(name)}")
+        found[str(name).lower()] = (str(name), header, where)
+    return found
+
+
+def _compare_headers(pair: _Pair, old_response: dict, new_response: dict, old_pointer: str, new_pointer: str,
+                     status: str, place: Place) -> Iterator[_Raw]:
+    before = _headers(pair.old, old_response, old_pointer)
+    after = _headers(pair.new, new_response, new_pointer)
+    for key, (name, header, pointer) in before.items():
+        if key not in after:
+            rule = "response-header-removed-required" if header.get("required") else "response-header-removed"
+            yield _raw(rule, RESPONSE, f"response {status}: header `{name}` removed", (pointer,), True, place)
+    for key, (name, header, pointer) in after.items():
+        subject = f"response {status} header `{name}`"
+        if key not in before:
+            yield _raw("response-header-added", RESPONSE, f"response {status}: new header `{name}`", (pointer,),
+                       False, place)
+            continue
+        _, old_header, old_header_pointer = before[key]
+        if old_header.get("required") and not header.get("required"):
+            yield _raw("response-header-became-optional", RESPONSE, f"{subject} is no longer required", (pointer,),
+                       False, place)
+        old_nodes = pair.flatten_old(old_header.get("schema"), f"{old_header_pointer}/schema", "")
+        new_nodes = pair.flatten_new(header.get("schema"), f"{pointer}/schema", "")
+        yield from _from_hits(compare_nodes(old_nodes, new_nodes), RESPONSE, subject, place)
 
 
 # --- grouping -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "operation-added": (INFO, None, "a new operation"),
     "operation-id-changed": (WARNING, None, "same method and path, new operationId (generated client names change)"),
     "operation-description-changed": (INFO, None, "summary or description of an operation"),
+    "operation-deprecated": (INFO, None, "an operation is now deprecated"),
     # authentication
     "security-added": (BREAKING, None, "an operation now requires authentication it did not"),
     "security-removed": (INFO, None, "an operation no longer requires authentication"),
@@ -56,6 +57,10 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "error-status-removed": (None, INFO, "an error status is no longer documented"),
     "error-status-added": (None, INFO, "a new documented error status"),
     "response-description-changed": (None, INFO, "the description of a response"),
+    "response-header-removed-required": (None, BREAKING, "a response header that was always sent is gone"),
+    "response-header-removed": (None, WARNING, "an optional response header is gone"),
+    "response-header-added": (None, INFO, "a new response header"),
+    "response-header-became-optional": (None, BREAKING, "a response header may now be absent"),
     # media types (request and response)
     "media-type-removed": (BREAKING, BREAKING, "a media type is gone"),
     "media-type-changed": (BREAKING, BREAKING, "the only media type was replaced by another"),
