@@ -954,6 +954,24 @@ def test_unquoted_timestamp_fires_with_its_line():
     assert findings[0].details["column"] == text.splitlines()[line - 1].index("created_at") + 1
 
 
+def test_yaml_1_1_only_readings_fire():
+    text = _clean_text().replace("                  mode: Fast\n                  capacity:",
+                                 "                  mode: on\n                  capacity:")
+    text = text.replace("                    mode: Fast\n", "                    mode: 0755\n")
+    text = text.replace("          - Slow\n        capacity:", "          - Slow\n          - 1:20\n        capacity:")
+    assert "- 1:20" in text and "mode: on" in text and "mode: 0755" in text
+    findings = [f for f in _check_text(text) if f.check == "yaml-implicit-type"]
+    assert {(f.location, f.details["value"]) for f in findings} == {
+        (f"{WIDGETS}/requestBody/content/{JSON}/examples/good/value/mode", "on"),
+        (f"{WIDGETS}/responses/201/content/{JSON}/examples/created/value/mode", "0755"),
+        (f"{SCHEMAS}/CreateWidgetRequest/properties/mode/x-enum/2", "1:20"),
+    }
+    assert all(f.severity == "warning" and f.details["line"] for f in findings)
+    quoted = _clean_text().replace("                  mode: Fast\n                  capacity:",
+                                   "                  mode: 'on'\n                  capacity:")
+    assert not [f for f in _check_text(quoted) if f.check == "yaml-implicit-type"]
+
+
 def test_duplicate_key_fires_as_an_error(tmp_path):
     text = _clean_text().replace("                summary: A widget\n",
                                  "                summary: A widget\n                summary: Again\n")

@@ -64,6 +64,8 @@ _RULES = (
     Rule("schema-drift", "warning", "schema", "one concept defined in several schemas with different constraints"),
     # YAML source
     Rule("yaml-timestamp", "warning", "yaml", "an unquoted timestamp that YAML 1.1 loaders turn into a datetime"),
+    Rule("yaml-implicit-type", "warning", "yaml",
+         "an unquoted yes/no/on/off, 0755 or 1:20 that YAML 1.1 and YAML 1.2 loaders read differently"),
     Rule("yaml-duplicate-key", "error", "yaml", "a mapping key given twice (YAML 1.2 forbids it; loaders keep one)"),
     # parameters, links, responses
     Rule("parameter-required-default", "note", "document-gap", "a required parameter's default can never apply"),

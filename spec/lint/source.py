@@ -78,10 +78,27 @@ def _nodes(root, pointer: str = "", key=None) -> Iterator[tuple[str, yaml.Node, 
                 stack.append((node.value[index], f"{here}/{index}", None))
 
 
+_YAML11_READING = {"bool": "a boolean", "int": "a number (octal or base 60)", "float": "a base-60 number"}
+
+
+def _reads_differently(node: yaml.ScalarNode) -> bool:
+    """YAML 1.1 only: ``yes``/``no``/``on``/``off`` booleans, ``0755`` octals, ``1:20`` base-60 numbers."""
+    kind = node.tag.rsplit(":", 1)[-1]
+    value = node.value.lstrip("+-")
+    if kind == "bool":
+        return node.value.lower() not in ("true", "false")
+    if kind == "int":
+        return ":" in value or (len(value) > 1 and value.startswith("0") and not value.startswith(("0x", "0o")))
+    if kind == "float":
+        return ":" in value
+    return False
+
+
 def portability_findings(source: Source) -> list[Finding]:
     """Unquoted timestamps (YAML 1.1 loaders such as PyYAML's ``safe_load`` turn
-    ``2024-03-15T10:30:00Z`` into a datetime, so a ``type: string`` example stops validating)
-    and keys given twice in one mapping (YAML 1.2 forbids it; most loaders keep the last)."""
+    ``2024-03-15T10:30:00Z`` into a datetime, so a ``type: string`` example stops validating),
+    other YAML 1.1-only readings (``on``, ``0755``, ``1:20``) and keys given twice in one
+    mapping (YAML 1.2 forbids it; most loaders keep the last)."""
     if source.root is None:
         return []
     found = []
@@ -94,7 +111,23 @@ def portability_findings(source: Source) -> list[Finding]:
                 pointer,
                 details={"value": node.value},
             ))
+        elif isinstance(node, yaml.ScalarNode) and not node.style and _reads_differently(node):
+            found.append(finding(
+                "yaml-implicit-type",
+                f"unquoted {node.value} is {_YAML11_READING[node.tag.rsplit(':', 1)[1]]} to YAML 1.1 loaders but "
+                f"not to YAML 1.2 ones; quote it (or write the plain JSON value)",
+                pointer,
+                details={"value": node.value, "yaml_1_1_tag": node.tag},
+            ))
         elif isinstance(node, yaml.MappingNode):
+            for key, _value in node.value:  # keys read as booleans (`on:`, `yes:`) too
+                if isinstance(key, yaml.ScalarNode) and not key.style and _reads_differently(key):
+                    found.append(finding(
+                        "yaml-implicit-type",
+                        f"unquoted key {key.value} is a boolean to YAML 1.1 loaders; quote it",
+                        f"{pointer}/{escape_pointer(key.value)}",
+                        details={"value": key.value, "yaml_1_1_tag": key.tag},
+                    ))
             seen: dict[str, int] = {}
             for key, _value in node.value:
                 if not isinstance(key, yaml.ScalarNode):
