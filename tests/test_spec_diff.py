@@ -297,7 +297,12 @@ def test_text_format_one_change_per_line(capsys):
         level, operations_and_rest = line.split(None, 1)
         assert level == change.level.upper()
         assert change.location in line and line.endswith(change.message)
-        assert operations_and_rest.startswith(change.operations[0])
+        if set(change.operations) == set(result.compared_operations):  # e.g. the 401 media type
+            assert operations_and_rest.startswith(f"all {len(change.operations)} operations")
+        else:
+            assert operations_and_rest.startswith(change.operations[0])
+    assert len(result.compared_operations) == 18
+    assert any(line.startswith("BREAKING  all 18 operations  ") and "text/plain" in line for line in lines)
     removal = next(line for line in lines if "`IndexModel.metric` removed" in line)
     assert "old:/components/schemas/IndexModel/properties/metric" in removal
 

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from core.errors import EXIT_FINDINGS, EXIT_OK
-from spec.diff.compare import Change, Place, compare_documents
+from spec.diff.compare import Change, Place, compare_documents, matched_operations
 from spec.diff.render import RENDERERS, DiffResult, Side
 from spec.diff.rules import LEVELS, RULES
 from spec.loader import Document, load
@@ -48,7 +48,9 @@ def _side(document: Document) -> Side:
 def diff_documents(old: str | Path, new: str | Path, fail_on: str = "breaking") -> DiffResult:
     """Load two documents (bundled version names or paths) and compare them."""
     old_document, new_document = load(old), load(new)
-    return DiffResult(_side(old_document), _side(new_document), diff(old_document.raw, new_document.raw), fail_on)
+    changes = diff(old_document.raw, new_document.raw)
+    return DiffResult(_side(old_document), _side(new_document), changes, fail_on,
+                      tuple(matched_operations(old_document.raw, new_document.raw)))
 
 
 def main_diff(args) -> int:

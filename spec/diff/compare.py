@@ -121,6 +121,12 @@ def _operations(document: dict) -> dict[tuple[str, str], _Operation]:
     return found
 
 
+def matched_operations(old: dict, new: dict) -> list[str]:
+    """operationIds (in NEW) of the operations both documents have: the ones compared in depth."""
+    old_ops, new_ops = _operations(old), _operations(new)
+    return sorted(operation.operation_id for key, operation in new_ops.items() if key in old_ops)
+
+
 def compare_documents(old: dict, new: dict) -> list[Change]:
     """Every change between two OpenAPI documents (raw dicts), grouped and sorted."""
     old_ops, new_ops = _operations(old), _operations(new)

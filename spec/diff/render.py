@@ -34,6 +34,8 @@ class DiffResult:
     new: Side
     changes: list[Change]
     fail_on: str
+    compared_operations: tuple[str, ...] = ()
+    """The operations both documents have: a change affecting all of them says so."""
 
     def counts(self) -> dict[str, int]:
         return {level: sum(1 for c in self.changes if c.level == level) for level in LEVELS}
@@ -44,7 +46,13 @@ class DiffResult:
         return [c for c in self.changes if LEVELS.index(c.level) <= limit]
 
 
-def _operations(change: Change) -> str:
+def _every(result: DiffResult, change: Change) -> bool:
+    return len(change.operations) > 1 and set(change.operations) == set(result.compared_operations)
+
+
+def _operations(result: DiffResult, change: Change) -> str:
+    if _every(result, change):
+        return f"all {len(change.operations)} operations"
     if len(change.operations) <= _ALL_SHOWN:
         return ", ".join(change.operations)
     return f"{', '.join(change.operations[:3])} +{len(change.operations) - 3} more"
@@ -63,7 +71,7 @@ def render_text(result: DiffResult) -> str:
     for change in result.changes:
         where = ("old:" if change.in_old else "") + change.location
         more = f" (+{len(change.locations) - 1} more)" if len(change.locations) > 1 else ""
-        lines.append(f"{change.level.upper():<8}  {_operations(change)}  {where}{more}  {change.message}")
+        lines.append(f"{change.level.upper():<8}  {_operations(result, change)}  {where}{more}  {change.message}")
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"
 
@@ -110,7 +118,9 @@ def render_markdown(result: DiffResult) -> str:
         out += [f"### {level} ({len(changes)})", "", "| operations | location | change |", "|---|---|---|"]
         for change in changes:
             where = ("old: " if change.in_old else "") + change.location
-            out.append(f"| {_cell(', '.join(change.operations))} | `{_cell(where)}` | {_cell(change.message)} |")
+            operations = f"all {len(change.operations)} operations" if _every(result, change) \
+                else ", ".join(change.operations)
+            out.append(f"| {_cell(operations)} | `{_cell(where)}` | {_cell(change.message)} |")
         out.append("")
     return "\n".join(out)
 
@@ -157,7 +167,7 @@ def render_github(result: DiffResult) -> str:
     """GitHub Actions workflow commands: ``::error``, ``::warning``, ``::notice`` per change."""
     lines = []
     for change in result.changes:
-        title = f"{change.level} {change.rule} ({_operations(change)})"
+        title = f"{change.level} {change.rule} ({_operations(result, change)})"
         where = ("old:" if change.in_old else "") + change.location
         source = result.old.source if change.in_old else result.new.source
         lines.append(f"::{_COMMANDS[change.level]} file={_escape_property(source)},"

@@ -169,10 +169,13 @@ def compare_nodes(old_nodes: dict, new_nodes: dict) -> Iterator[Hit]:
         if path[:-1] in added or path[-1:] in (("[]",), ("*",)):
             continue  # inside a subtree that is new as a whole, or an items/values schema
         node = new_nodes[path]
-        rule = {ALWAYS: "property-added-required", SOME: "property-added-conditionally-required",
-                NEVER: "property-added"}[node.required]
-        required = {ALWAYS: "required", SOME: "required in some members", NEVER: "optional"}[node.required]
-        yield Hit(rule, f"new {required} property `{node.site}`", node.site_pointers)
+        rule, message = {
+            ALWAYS: ("property-added-required", f"new required property `{node.site}`"),
+            SOME: ("property-added-conditionally-required",
+                   f"new property `{node.site}`, required in some oneOf/anyOf members"),
+            NEVER: ("property-added", f"new optional property `{node.site}`"),
+        }[node.required]
+        yield Hit(rule, message, node.site_pointers)
     for path in removed:
         if path[:-1] in removed or path[-1:] in (("[]",), ("*",)):
             continue
