@@ -5,6 +5,9 @@ violations. The mock is pre-seeded with one resource of each kind and names are 
 partly from the existing ones, so fuzzing reaches the 200/202 paths and not only 404s
 (``test_fuzzing_reached_every_operation_in_both_modes`` proves it did).
 
+The contract profile (``create_app(profile="contract")``) is fuzzed the same way, with
+the plain status check: it must answer only what the document lists, with no exception.
+
 To see what this fuzzing alone catches, switch deviations on:
 ``MOCK_FUZZ_DEVIATIONS=describe-omits-host,create-with-tags-500 pytest tests/test_mock_fuzz.py``.
 """
@@ -39,9 +42,9 @@ PAGINATED = {"list_project_backups", "list_index_backups", "list_restore_jobs"}
 INDEX_NAMES = ["fuzz-dense", "fuzz-pod", "fuzz-sparse"]
 
 
-def _seeded_app():
+def _seeded_app(profile: str = "production"):
     deviations = [name for name in os.environ.get("MOCK_FUZZ_DEVIATIONS", "").split(",") if name]
-    app = create_app(API_KEY, deviations, settings=MockSettings(seed=7))
+    app = create_app(API_KEY, deviations, settings=MockSettings(seed=7), profile=profile)
     client = CheckedClient(app, api_key=API_KEY, check=not deviations)
     serverless = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
     assert client.post("/indexes", json={"name": "fuzz-dense", "dimension": 8, "spec": serverless}).status_code < 300
@@ -57,6 +60,8 @@ def _seeded_app():
 
 
 APP, BACKUP_ID, JOB_ID, DOOMED_BACKUP_ID = _seeded_app()
+CONTRACT_APP, *_contract_ids = _seeded_app("contract")
+assert _contract_ids == [BACKUP_ID, JOB_ID, DOOMED_BACKUP_ID]  # same seed, same calls: the formats fit both
 
 _name = st.from_regex(r"\A[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?\Z")
 schemathesis.openapi.format("mockfuzz-index-name", st.sampled_from(INDEX_NAMES) | _name)
@@ -85,11 +90,11 @@ _RESEED = [
 ]
 
 
-def _reseed() -> None:
+def _reseed(app=None) -> None:
     """Recreate the deletable resources (in process, without HTTP; 409 when they exist)."""
     headers = {key.lower(): value for key, value in HEADERS.items()}
     for path, body in _RESEED:
-        APP.answer("POST", path, b"", headers, json.dumps(body).encode())
+        (app or APP).answer("POST", path, b"", headers, json.dumps(body).encode())
 
 
 def _raw_with_formats() -> dict:
@@ -152,6 +157,39 @@ schema.config.generation.update(modes=list(GenerationMode))
 def test_fuzz_faithful_mock(case):
     _reseed()
     case.call_and_validate(checks=CHECKS)
+
+
+contract_schema = schemathesis.openapi.from_dict(_raw_with_formats())
+contract_schema.app = CONTRACT_APP
+contract_schema.config.update(headers=HEADERS)
+contract_schema.config.generation.update(modes=list(GenerationMode))
+SEEN_CONTRACT: dict[tuple[str, str], set[int]] = {}
+
+
+def record_contract(ctx, response, case):
+    mode = case.meta.generation.mode.value if case.meta is not None else "explicit"
+    SEEN_CONTRACT.setdefault((case.operation.definition.raw["operationId"], mode), set()).add(response.status_code)
+
+
+CONTRACT_CHECKS = [record_contract, not_a_server_error, status_code_conformance, content_type_conformance,
+                   response_schema_conformance]
+
+
+@contract_schema.parametrize()
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_fuzz_contract_profile(case):
+    _reseed(CONTRACT_APP)
+    case.call_and_validate(checks=CONTRACT_CHECKS)
+
+
+def test_contract_fuzzing_reached_every_operation():
+    if not SEEN_CONTRACT:
+        pytest.skip("the fuzzing ran in another xdist worker")
+    for operation, _mode in SEEN_CONTRACT:
+        statuses = set().union(*(SEEN_CONTRACT.get((operation, mode), set()) for mode in ("positive", "negative")))
+        assert any(status < 300 for status in statuses), f"{operation} never succeeded: {statuses}"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        assert len({operation for operation, _ in SEEN_CONTRACT}) == 18
 
 
 def test_fuzzing_reached_every_operation_in_both_modes():
