@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -28,8 +29,9 @@ from pathlib import Path
 import httpx
 
 from conformance.runid import TOOL_PREFIX, prefix_for, validate_run_id
-from conformance.session import ApiClient, RunState
+from conformance.session import ApiClient, Reply, RunState
 from core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from core.redaction import redact
 from core.run_record import RUN_RECORD_FILE
 
 #: How many pages of backups a sweep reads (100 per page).
@@ -44,6 +46,9 @@ DEFAULT_WAIT = 120.0
 #: Pause between rounds of the command (it grows to ``MAX_INTERVAL``).
 FIRST_INTERVAL = 0.5
 MAX_INTERVAL = 10.0
+
+#: The header of the answer the session's safety gate makes up for a request it did not send.
+SKIPPED_HEADER = "x-pcc-skipped"
 
 #: The order of deletion: a source cannot go while what it feeds is pending.
 KINDS = ("backup", "collection", "index")
@@ -152,21 +157,21 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error) or 'no answer'}"
 
 
-def delete(client: ApiClient, resource: Resource) -> int:
-    """One attempt to delete ``resource``; its status. An index is unprotected first when it
+def delete(client: ApiClient, resource: Resource) -> Reply:
+    """One attempt to delete ``resource``; the answer. An index is unprotected first when it
     was listed as protected, or when its delete is refused with 403 (the run may have
     protected it after it was listed)."""
     if resource.kind == "backup":
-        return client.call("delete_backup", path={"backup_id": resource.key}).status
+        return client.call("delete_backup", path={"backup_id": resource.key})
     if resource.kind == "collection":
-        return client.call("delete_collection", path={"collection_name": resource.key}).status
+        return client.call("delete_collection", path={"collection_name": resource.key})
     if resource.protected:
         _unprotect(client, resource.key)
-    status = client.call("delete_index", path={"index_name": resource.key}).status
-    if status == 403:
+    reply = client.call("delete_index", path={"index_name": resource.key})
+    if reply.status == 403:
         _unprotect(client, resource.key)
-        status = client.call("delete_index", path={"index_name": resource.key}).status
-    return status
+        reply = client.call("delete_index", path={"index_name": resource.key})
+    return reply
 
 
 def _unprotect(client: ApiClient, name: str) -> int:
@@ -176,10 +181,12 @@ def _unprotect(client: ApiClient, name: str) -> int:
 def _attempt(client: ApiClient, resource: Resource) -> tuple[bool, bool, str]:
     """(gone or going, worth another try, why not) for one delete; never raises."""
     try:
-        status = delete(client, resource)
+        reply = delete(client, resource)
     except Exception as error:  # noqa: BLE001 (a network error on one resource must not keep the rest)
         return False, True, _reason(error)
-    return status in GONE, status in SETTLING, str(status)
+    skipped = reply.headers.get(SKIPPED_HEADER) if reply.headers else None
+    why = f"not sent: {skipped}" if skipped else str(reply.status)
+    return reply.status in GONE, reply.status in SETTLING, why
 
 
 def _ordered(resources: Iterable[Resource]) -> list[Resource]:
@@ -279,6 +286,10 @@ def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[s
 # --- the command -----------------------------------------------------------------------------
 
 
+#: What an HTTP header value can carry: visible ASCII, inner spaces.
+_HEADER_VALUE = re.compile(r"\A[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?\Z")
+
+
 def checked_base_url(url: str | None) -> str:
     """``url`` without its trailing slash, or a one-line UsageError when it is not a usable http(s) URL."""
     if not url:
@@ -333,6 +344,9 @@ def resolve_target(args: argparse.Namespace) -> tuple[str, str, str]:
     api_key = args.api_key if args.api_key is not None else os.environ.get("PINECONE_API_KEY")
     if not api_key:
         raise UsageError("an API key is needed: pass --api-key or set PINECONE_API_KEY")
+    if not _HEADER_VALUE.match(api_key):  # the message must not repeat the key
+        raise UsageError("the API key holds characters an HTTP header cannot carry (control, non-ASCII, "
+                         "or spaces at its ends)")
     if args.wait is not None and args.wait < 0:
         raise UsageError(f"--wait must not be negative (got {args.wait})")
     return base_url, api_key, prefix
@@ -375,6 +389,16 @@ def _plural(count: int, kind: str) -> str:
 def main_cleanup(args: argparse.Namespace) -> int:
     """``pinecone-conformance cleanup``: exit 0 when nothing of ours is left, 1 when something is (listed)."""
     base_url, api_key, prefix = resolve_target(args)
+    try:
+        return _clean_up_target(args, base_url, api_key, prefix)
+    except UsageError as error:
+        raise UsageError(redact(str(error), [api_key])) from None
+
+
+def _clean_up_target(args: argparse.Namespace, base_url: str, api_key: str, prefix: str) -> int:
+    def say(line: str, stream=sys.stdout) -> None:
+        print(redact(line, [api_key]), file=stream)
+
     wait = DEFAULT_WAIT if args.wait is None else args.wait
     whose = "every run" if prefix == TOOL_PREFIX else f"run {prefix[len(TOOL_PREFIX):-1]}"
     with tempfile.TemporaryDirectory(prefix="pcc-cleanup-") as scratch:
@@ -387,23 +411,23 @@ def main_cleanup(args: argparse.Namespace) -> int:
             client.http.close()
     found = outcome.found.resources
     counts = ", ".join(_plural(sum(r.kind == kind for r in found), kind) for kind in KINDS)
-    print(f"pinecone-conformance cleanup: {base_url}, names starting {prefix!r} ({whose}): {counts}")
+    say(f"pinecone-conformance cleanup: {base_url}, names starting {prefix!r} ({whose}): {counts}")
     for resource in found:
-        print(f"  {'would delete' if args.dry_run else 'found'} {resource}")
+        say(f"  {'would delete' if args.dry_run else 'found'} {resource}")
     for why in outcome.found.unreadable:
-        print(f"  could not list: {why}")
+        say(f"  could not list: {why}")
     if args.dry_run:
-        print("pinecone-conformance cleanup: dry run, nothing changed")
+        say("pinecone-conformance cleanup: dry run, nothing changed")
         return EXIT_OK if outcome.found.empty else EXIT_FINDINGS
     left = outcome.left
     for resource in left.resources:
         why = outcome.failures.get((resource.kind, resource.key))
-        print(f"  left: {resource}" + (f" (last answer: {why})" if why else " (deletion accepted, still listed)"))
+        say(f"  left: {resource}" + (f" (last answer: {why})" if why else " (deletion accepted, still listed)"))
     for why in left.unreadable:
-        print(f"  unknown: could not list: {why}")
+        say(f"  unknown: could not list: {why}")
     if left.empty:
-        print(f"pinecone-conformance cleanup: deleted {len(outcome.deleted)}, nothing of ours is left")
+        say(f"pinecone-conformance cleanup: deleted {len(outcome.deleted)}, nothing of ours is left")
         return EXIT_OK
-    print(f"pinecone-conformance cleanup: {len(left.resources)} left after {wait:g} s"
-          + (", some lists could not be read" if left.unreadable else ""), file=sys.stderr)
+    say(f"pinecone-conformance cleanup: {len(left.resources)} left after {wait:g} s"
+        + (", some lists could not be read" if left.unreadable else ""), sys.stderr)
     return EXIT_FINDINGS
