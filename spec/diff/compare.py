@@ -82,11 +82,15 @@ class _Pair:
     new: dict
     cache: dict = field(default_factory=dict)
 
-    def flatten_old(self, schema, pointer: str, label: str, required: str = ALWAYS) -> dict:
-        return flatten(self.old, schema, pointer, label, required, cache=self.cache)
+    def flatten_old(self, schema, pointer: str, label: str, required: str = ALWAYS, side: str = REQUEST) -> dict:
+        return flatten(self.old, schema, pointer, label, required, cache=self.cache, omit=_OMIT[side])
 
-    def flatten_new(self, schema, pointer: str, label: str, required: str = ALWAYS) -> dict:
-        return flatten(self.new, schema, pointer, label, required, cache=self.cache)
+    def flatten_new(self, schema, pointer: str, label: str, required: str = ALWAYS, side: str = REQUEST) -> dict:
+        return flatten(self.new, schema, pointer, label, required, cache=self.cache, omit=_OMIT[side])
+
+
+#: What a side never carries: a client does not send readOnly properties, a server does not return writeOnly ones.
+_OMIT = {REQUEST: "readOnly", RESPONSE: "writeOnly"}
 
 
 @dataclass(frozen=True)
@@ -330,8 +334,8 @@ def _compare_content(pair: _Pair, old_holder, new_holder, old_pointer, new_point
         here = Place(operation.operation_id, operation.method, operation.path, f"{context} {media_type}")
         old_schema = (before[media_type] or {}).get("schema")
         new_schema = (after[media_type] or {}).get("schema")
-        old_nodes = pair.flatten_old(old_schema, f"{old_pointer}/content/{escape(media_type)}/schema", "")
-        new_nodes = pair.flatten_new(new_schema, f"{new_pointer}/content/{escape(media_type)}/schema", "")
+        old_nodes = pair.flatten_old(old_schema, f"{old_pointer}/content/{escape(media_type)}/schema", "", side=side)
+        new_nodes = pair.flatten_new(new_schema, f"{new_pointer}/content/{escape(media_type)}/schema", "", side=side)
         yield from _from_hits(compare_nodes(old_nodes, new_nodes), side, f"{side} body", here)
 
 
@@ -395,8 +399,8 @@ def _compare_headers(pair: _Pair, old_response: dict, new_response: dict, old_po
         if old_header.get("required") and not header.get("required"):
             yield _raw("response-header-became-optional", RESPONSE, f"{subject} is no longer required", (pointer,),
                        False, place)
-        old_nodes = pair.flatten_old(old_header.get("schema"), f"{old_header_pointer}/schema", "")
-        new_nodes = pair.flatten_new(header.get("schema"), f"{pointer}/schema", "")
+        old_nodes = pair.flatten_old(old_header.get("schema"), f"{old_header_pointer}/schema", "", side=RESPONSE)
+        new_nodes = pair.flatten_new(header.get("schema"), f"{pointer}/schema", "", side=RESPONSE)
         yield from _from_hits(compare_nodes(old_nodes, new_nodes), RESPONSE, subject, place)
 
 

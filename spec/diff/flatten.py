@@ -125,8 +125,11 @@ def deref(document: dict, obj: dict, pointer: str, seen: tuple[str, ...] = ()) -
 
 
 def flatten(document: dict, schema: dict | None, pointer: str, label: str, required: str = ALWAYS,
-            cache: dict | None = None) -> dict:
+            cache: dict | None = None, omit: str | None = None) -> dict:
     """Every property path of ``schema`` -> :class:`Node`; the root is the empty path.
+
+    ``omit`` is ``readOnly`` for a request (a client never sends those properties) or
+    ``writeOnly`` for a response (a server never returns them): such properties are left out.
 
     ``cache`` (owned by the caller, one per comparison) keeps the result for a ``$ref`` schema,
     which most bodies are: a shared component is flattened once, not once per operation.
@@ -135,11 +138,11 @@ def flatten(document: dict, schema: dict | None, pointer: str, label: str, requi
     nodes: dict[tuple[str, ...], Node] = {}
     if not isinstance(schema, dict):
         return nodes
-    key = (id(document), schema["$ref"], required) if isinstance(schema.get("$ref"), str) else None
+    key = (id(document), schema["$ref"], required, omit) if isinstance(schema.get("$ref"), str) else None
     if cache is not None and key is not None and key in cache:
         return cache[key]
     alternatives = _expand(document, schema, pointer, label, ())
-    _build(document, (), alternatives, required, nodes, frozenset(), (label, (pointer,)))
+    _build(document, (), alternatives, required, nodes, frozenset(), (label, (pointer,)), omit)
     if cache is not None and key is not None:
         cache[key] = nodes
     return nodes
@@ -193,7 +196,7 @@ def _first(parts: tuple[Part, ...], keyword: str) -> object:
     return MISSING
 
 
-def _build(document, path, alternatives, required, nodes, ancestors, site) -> None:
+def _build(document, path, alternatives, required, nodes, ancestors, site, omit) -> None:
     parts = [part for alternative in alternatives for part in alternative]
     if not parts or len(path) > _MAX_DEPTH:
         return
@@ -231,10 +234,12 @@ def _build(document, path, alternatives, required, nodes, ancestors, site) -> No
                 combined = [a + b for a, b in itertools.product(combined, sub_alts)][:_MAX_ALTERNATIVES]
             children.setdefault(name, []).extend(combined)
     for name in sorted(children):
+        if omit and all(part.schema.get(omit) is True for alternative in children[name] for part in alternative[:1]):
+            continue  # readOnly in a request, writeOnly in a response: not part of this side
         count = required_count.get(name, 0)
         state = ALWAYS if count == len(alternatives) else SOME if count else NEVER
         label, site_pointers = child_sites[name]
-        _build(document, (*path, name), children[name], state, nodes, ancestors, (label, tuple(site_pointers)))
+        _build(document, (*path, name), children[name], state, nodes, ancestors, (label, tuple(site_pointers)), omit)
 
     items = [
         _expand(document, part.schema["items"], f"{part.pointer}/items", f"{part.label}[]", refs)
@@ -243,7 +248,8 @@ def _build(document, path, alternatives, required, nodes, ancestors, site) -> No
     ]
     if items:
         _build(document, (*path, "[]"), [a for alts in items for a in alts], ALWAYS, nodes, ancestors,
-               (f"{site[0]}[]", tuple(f"{p.pointer}/items" for p in parts if isinstance(p.schema.get("items"), dict))))
+               (f"{site[0]}[]", tuple(f"{p.pointer}/items" for p in parts if isinstance(p.schema.get("items"), dict))),
+               omit)
     values = [
         _expand(document, part.schema["additionalProperties"], f"{part.pointer}/additionalProperties",
                 f"{part.label}.*", refs)
@@ -253,7 +259,7 @@ def _build(document, path, alternatives, required, nodes, ancestors, site) -> No
     if values:
         _build(document, (*path, "*"), [a for alts in values for a in alts], NEVER, nodes, ancestors,
                (f"{site[0]}.*", tuple(f"{p.pointer}/additionalProperties" for p in parts
-                                      if isinstance(p.schema.get("additionalProperties"), dict))))
+                                      if isinstance(p.schema.get("additionalProperties"), dict))), omit)
 
 
 def _is_declaring(part: Part) -> bool:
