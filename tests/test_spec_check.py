@@ -80,8 +80,9 @@ CONFIRMED_2026_04_PART_TWO = {
     ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/QueryVector/server/url'),
     ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/UpdateVector/server/url'),
     ('link-server-expression', '/paths/~1indexes~1{index_name}/get/responses/200/links/UpsertVector/server/url'),
-    # create_backup of an index that does not exist: no 404 documented
+    # create_backup of an index that does not exist, a collection from a missing index: no 404 documented
     ('missing-not-found', '/paths/~1indexes~1{index_name}~1backups/post/responses'),
+    ('missing-not-found', '/paths/~1collections/post/responses'),
     # {mode: Dedicated} without `dedicated` passes plain oneOf (OnDemand's mode is any string)
     ('oneof-discriminator', '/components/schemas/ReadCapacity/discriminator'),
     ('oneof-discriminator', '/components/schemas/ReadCapacityResponse/discriminator'),
@@ -204,7 +205,7 @@ def test_2026_04_part_two_counts(findings_2026_04):
         "example-name-like": 5, "prose-enum": 11, "prose-length": 1, "prose-pattern": 6, "prose-boolean": 1,
         "prose-required": 2, "prose-conditional": 6, "oneof-discriminator": 2, "schema-drift": 10,
         "yaml-timestamp": 11, "parameter-required-default": 18, "link-server-expression": 6,
-        "missing-not-found": 1,
+        "missing-not-found": 2,
     }
 
 
@@ -272,7 +273,7 @@ def test_cli_on_2026_04_prints_every_defect_and_exits_1(capsys):
     out = capsys.readouterr().out
     for check, location in ALL_CONFIRMED_2026_04:
         assert any(check in line and location in line for line in out.splitlines()), (check, location)
-    assert out.rstrip().splitlines()[-1] == "9 errors, 72 warnings, 24 notes"
+    assert out.rstrip().splitlines()[-1] == "9 errors, 73 warnings, 24 notes"
 
 
 def test_cli_json_format(capsys):
@@ -281,7 +282,7 @@ def test_cli_json_format(capsys):
     assert payload["version"] == "2026-04"
     assert payload["document"].endswith("db_control_2026-04.oas.yaml")
     assert len(payload["sha256"]) == 64
-    assert payload["summary"] == {"errors": 9, "warnings": 72, "notes": 24, "total": 105}
+    assert payload["summary"] == {"errors": 9, "warnings": 73, "notes": 24, "total": 106}
     assert {(f["check"], f["location"]) for f in payload["findings"]} == ALL_CONFIRMED_2026_04
     assert payload["rules"]["parameter-required-default"] == {
         "severity": "note", "count": 18, "why": "a required parameter's default can never apply"}
@@ -330,8 +331,9 @@ def _fixed_part_two(raw: dict) -> dict:
                     if isinstance(example["value"], dict) and "backup_id" in example["value"]:
                         example["value"]["name"] = example["value"]["name"].replace("_", "-")
     schemas["ErrorResponse"]["example"]["status"] = 403  # example-undeclared-status
-    paths["/indexes/{index_name}/backups"]["post"]["responses"]["404"] = copy.deepcopy(
-        paths["/indexes/{index_name}/backups"]["get"]["responses"]["404"])  # missing-not-found
+    for path in ("/indexes/{index_name}/backups", "/collections"):  # missing-not-found
+        paths[path]["post"]["responses"]["404"] = copy.deepcopy(
+            paths["/indexes/{index_name}/backups"]["get"]["responses"]["404"])
     # prose-enum, prose-pattern, prose-length, prose-boolean, prose-required
     for holder in (schemas["CreateIndexRequest"], schemas["IndexModel"], schemas["ModelIndexEmbed"]):
         holder["properties"]["vector_type"]["x-enum"] = ["dense", "sparse"]
@@ -924,6 +926,13 @@ PART_TWO_CASES = {
     # responses an operation can plausibly return
     "missing-404": (lambda raw: raw["paths"]["/widgets/{widget_name}"]["get"]["responses"].pop("404"),
                     {("missing-not-found", f"{WIDGET}/responses")}),
+    "missing-404-for-a-source": (
+        lambda raw: (raw["components"]["schemas"]["CreateWidgetRequest"]["properties"].update(
+            source={"type": "string", "minLength": 1, "maxLength": 45}),
+            raw["components"]["schemas"]["CreateWidgetRequest"]["required"].append("source"),
+            raw["paths"]["/widgets"]["post"]["requestBody"]["content"]["application/json"]["examples"]["good"][
+                "value"].update(source="my-source")),
+        {("missing-not-found", f"{WIDGETS}/responses")}),
     "parameter-without-400": (lambda raw: raw["paths"]["/widgets/{widget_name}"]["get"]["responses"].pop("400"),
                               {("constrained-input-without-4xx", f"{WIDGET}/parameters/1/schema")}),
     "body-without-400": (_strip_4xx, {("constrained-input-without-4xx", f"{WIDGETS}/requestBody")}),

@@ -3,8 +3,9 @@
 - ``constrained-input-without-4xx``: a constrained parameter (or a request body) on an
   operation that documents no 400/422: every conformant server is caught between accepting
   bad input and answering an undocumented code.
-- ``missing-not-found``: an operation on a resource named in its path (``{index_name}``)
-  that documents no 404, although the resource may not exist.
+- ``missing-not-found``: an operation on a resource named in its path (``{index_name}``) or
+  by a required ``source`` field of its request body (a collection from an index) that
+  documents no 404, although the resource may not exist.
 - ``parameter-required-default``: a required parameter is always sent, so its ``default``
   can never apply.
 """
@@ -76,20 +77,37 @@ def error_response_findings(raw: dict) -> list[Finding]:
     return findings
 
 
+def _required_source_fields(raw: dict, operation) -> list[str]:
+    """Required top-level request-body fields that name an existing resource (``source``,
+    ``source_*``): a create-from-source request whose source may not exist."""
+    body, _ = deref(raw, operation.definition.get("requestBody"), "")
+    media = ((body or {}).get("content") or {}).get("application/json") if isinstance(body, dict) else None
+    schema, _ = deref(raw, media.get("schema") if isinstance(media, dict) else None, "")
+    if not isinstance(schema, dict):
+        return []
+    properties = schema.get("properties") or {}
+    return [name for name in schema.get("required") or []
+            if name in properties and (name == "source" or str(name).startswith("source_"))]
+
+
 def not_found_findings(raw: dict) -> list[Finding]:
     findings = []
     for operation in operations(raw).values():
-        names = _PATH_PARAMETER.findall(operation.path)
         responses = {str(status) for status in operation.definition.get("responses", {})}
-        if not names or responses & set(_NOT_FOUND_STATUSES):
+        if responses & set(_NOT_FOUND_STATUSES):
+            continue
+        names = _PATH_PARAMETER.findall(operation.path)
+        sources = _required_source_fields(raw, operation)
+        named = [("{" + n + "}") for n in names] + [f"request field {s!r}" for s in sources]
+        if not named:
             continue
         findings.append(finding(
             "missing-not-found",
-            f"{operation.operation_id} acts on the resource named by {', '.join('{' + n + '}' for n in names)} "
-            f"but documents no 404 for one that does not exist (documented: {', '.join(sorted(responses))})",
+            f"{operation.operation_id} acts on the resource named by {', '.join(named)} but documents no 404 "
+            f"for one that does not exist (documented: {', '.join(sorted(responses))})",
             f"{operation.pointer}/responses",
             operation=operation.operation_id,
-            details={"parameters": names},
+            details={"parameters": names, "fields": sources},
         ))
     return findings
 
