@@ -400,3 +400,25 @@ def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory
     assert KEY not in done.stdout + done.stderr
     record = json.loads((output / "run.json").read_text())
     assert f"pcc-{record['run_id']}-" in done.stdout  # it swept that run, by the id the run wrote early
+
+
+def test_the_end_of_run_cleanup_deletes_what_the_run_made_and_sweeps_only_when_asked(server, tmp_path):
+    """``cleanup(client, state, sweep=...)`` as the pytest plugin calls it: a worker (no sweep)
+    deletes what it recorded creating; the last one also sweeps the run's prefixed leftovers."""
+    from conformance.cleanup import _http, cleanup
+
+    base_url, http, _, extra = server
+    before = snapshot(http)
+    state = RunState(target=Target(base_url=base_url, api_key=KEY), raw=load("2026-04").raw,
+                     store=FindingStore(tmp_path), seed=0, prefix=f"pcc-{RUN_A}", wait=5.0, poll_interval=0.05)
+    state.created["index"].add(f"pcc-{RUN_A}-pod1")
+    client = ApiClient(state, _http(state))
+    try:
+        assert cleanup(client, state, sweep=False) == []
+        assert of_run(snapshot(http), RUN_A) == sorted(set(of_run(before, RUN_A)) - {f"index pcc-{RUN_A}-pod1"})
+        assert cleanup(client, state, sweep=True) == []
+    finally:
+        client.http.close()
+    after = snapshot(http)
+    assert of_run(after, RUN_A) == [] and of_run(after, RUN_B) == of_run(before, RUN_B)
+    assert bystanders(after, extra["bystander_backups"]) == bystanders(before, extra["bystander_backups"])
