@@ -317,6 +317,7 @@ def test_json_format_validates_against_its_schema(capsys):
         assert document["format_version"] == FORMAT_VERSION
         assert document["old"]["version"] == old and document["new"]["version"] == new
         assert sum(document["counts"].values()) == len(document["changes"])
+        assert all(isinstance(change["line"], int) for change in document["changes"])
     # the schema is not vacuous: a wrong level, a missing field and an unknown format fail it
     document = to_json_document(diff_documents("2026-04", "2026-07"))
     broken = copy.deepcopy(document)
@@ -360,5 +361,10 @@ def test_github_format():
     assert commands == [expected[c.level] for c in result.changes]
     for line in lines[:-1]:
         properties, message = line.split("::", 2)[1:]
-        assert "file=" in properties and "title=" in properties
+        assert "file=" in properties and "title=" in properties and ",line=" in properties
         assert message and "\n" not in message
+    # the annotation points at the YAML line of the change: the 401 text/plain content of list_indexes
+    media = next(line for line in lines if "media-type-changed" in line)
+    text = Path(load("2026-07").path).read_text(encoding="utf-8").splitlines()
+    line_number = int(media.split(",line=")[1].split(",")[0])
+    assert text[line_number - 1].strip() == "text/plain:"

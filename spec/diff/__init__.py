@@ -50,7 +50,22 @@ def diff_documents(old: str | Path, new: str | Path, fail_on: str = "breaking") 
     old_document, new_document = load(old), load(new)
     changes = diff(old_document.raw, new_document.raw)
     return DiffResult(_side(old_document), _side(new_document), changes, fail_on,
-                      tuple(matched_operations(old_document.raw, new_document.raw)))
+                      tuple(matched_operations(old_document.raw, new_document.raw)),
+                      _positions(old_document, new_document, changes))
+
+
+def _positions(old: Document, new: Document, changes: list[Change]) -> dict:
+    """Line and column of each change's location in its YAML file (for annotations)."""
+    from spec.lint.source import Source  # the spec check's map of pointers to lines
+
+    sources = {True: Source.parse(old.path.read_text(encoding="utf-8", errors="replace")),
+               False: Source.parse(new.path.read_text(encoding="utf-8", errors="replace"))}
+    positions = {}
+    for change in changes:
+        where = sources[change.in_old].position(change.location)
+        if where:
+            positions[(change.in_old, change.location)] = where
+    return positions
 
 
 def main_diff(args) -> int:

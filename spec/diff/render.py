@@ -8,7 +8,7 @@ check ``format`` and ``format_version`` before reading anything else.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 from spec.diff.compare import Change
@@ -36,6 +36,11 @@ class DiffResult:
     fail_on: str
     compared_operations: tuple[str, ...] = ()
     """The operations both documents have: a change affecting all of them says so."""
+    positions: dict = field(default_factory=dict)
+    """``(in_old, pointer)`` -> ``(line, column)`` in the YAML text, where known."""
+
+    def position(self, change: Change) -> tuple[int, int] | None:
+        return self.positions.get((change.in_old, change.location))
 
     def counts(self) -> dict[str, int]:
         return {level: sum(1 for c in self.changes if c.level == level) for level in LEVELS}
@@ -88,7 +93,7 @@ def to_json_document(result: DiffResult) -> dict:
         "fail_on": result.fail_on,
         "verdict": "fail" if result.failing() else "pass",
         "counts": result.counts(),
-        "changes": [c.to_dict() for c in result.changes],
+        "changes": [{**c.to_dict(), "line": (result.position(c) or (None,))[0]} for c in result.changes],
     }
 
 
@@ -170,7 +175,9 @@ def render_github(result: DiffResult) -> str:
         title = f"{change.level} {change.rule} ({_operations(result, change)})"
         where = ("old:" if change.in_old else "") + change.location
         source = result.old.source if change.in_old else result.new.source
-        lines.append(f"::{_COMMANDS[change.level]} file={_escape_property(source)},"
+        position = result.position(change)
+        at = f",line={position[0]},col={position[1]}" if position else ""
+        lines.append(f"::{_COMMANDS[change.level]} file={_escape_property(source)}{at},"
                      f"title={_escape_property(title)}::{_escape_data(f'{where} {change.message}')}")
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"
