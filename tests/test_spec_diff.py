@@ -368,3 +368,8 @@ def test_github_format():
     text = Path(load("2026-07").path).read_text(encoding="utf-8").splitlines()
     line_number = int(media.split(",line=")[1].split(",")[0])
     assert text[line_number - 1].strip() == "text/plain:"
+    # a removal is annotated in NEW too, at its nearest surviving ancestor (IndexModel)
+    removal = next(line for line in lines if "old:/components/schemas/IndexModel/properties/metric" in line)
+    assert "db_control_2026-07.oas.yaml" in removal
+    line_number = int(removal.split(",line=")[1].split(",")[0])
+    assert text[line_number - 1].strip() in ("properties:", "IndexModel:")

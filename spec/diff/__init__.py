@@ -65,6 +65,10 @@ def _positions(old: Document, new: Document, changes: list[Change]) -> dict:
         where = sources[change.in_old].position(change.location)
         if where:
             positions[(change.in_old, change.location)] = where
+        if change.in_old:  # a removal: also where it was, in NEW (its nearest surviving ancestor)
+            nearest = sources[False].position(change.location)
+            if nearest:
+                positions[("new", change.location)] = nearest
     return positions
 
 

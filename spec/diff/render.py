@@ -40,7 +40,12 @@ class DiffResult:
     """``(in_old, pointer)`` -> ``(line, column)`` in the YAML text, where known."""
 
     def position(self, change: Change) -> tuple[int, int] | None:
+        """Where the change's location is, in the document it points into."""
         return self.positions.get((change.in_old, change.location))
+
+    def position_in_new(self, change: Change) -> tuple[int, int] | None:
+        """Where to show the change in NEW (a removal: its nearest surviving ancestor)."""
+        return self.positions.get(("new", change.location) if change.in_old else (False, change.location))
 
     def counts(self) -> dict[str, int]:
         return {level: sum(1 for c in self.changes if c.level == level) for level in LEVELS}
@@ -169,13 +174,16 @@ _COMMANDS = {"breaking": "error", "warning": "warning", "info": "notice"}
 
 
 def render_github(result: DiffResult) -> str:
-    """GitHub Actions workflow commands: ``::error``, ``::warning``, ``::notice`` per change."""
+    """GitHub Actions workflow commands: ``::error``, ``::warning``, ``::notice`` per change.
+
+    Every annotation is placed in NEW, the file a pull request changes (OLD is often a copy
+    taken from git): a removal at the nearest part of NEW that is still there."""
     lines = []
     for change in result.changes:
         title = f"{change.level} {change.rule} ({_operations(result, change)})"
         where = ("old:" if change.in_old else "") + change.location
-        source = result.old.source if change.in_old else result.new.source
-        position = result.position(change)
+        source = result.new.source
+        position = result.position_in_new(change)
         at = f",line={position[0]},col={position[1]}" if position else ""
         lines.append(f"::{_COMMANDS[change.level]} file={_escape_property(source)}{at},"
                      f"title={_escape_property(title)}::{_escape_data(f'{where} {change.message}')}")
