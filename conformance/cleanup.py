@@ -367,9 +367,8 @@ def _state(base_url: str, api_key: str, prefix: str, store_dir: str) -> RunState
 
 def _http(state: RunState):
     """The client cleanup talks through: the run's safety gate, outside any budget, where the
-    session offers one (``cleanup_client``), else the target's plain client."""
-    cleanup_client = getattr(state, "cleanup_client", None)
-    return cleanup_client() if cleanup_client else state.target.http_client()
+    session offers (``cleanup_client``)."""
+    return state.cleanup_client()
 
 
 def _preflight(client: ApiClient, base_url: str) -> None:

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the conformance suite against a server")
     add_run_arguments(run)
     _add_mock_command(commands)
+    checks = commands.add_parser("checks", help="list every check: id, kind, severity, authority, what it asserts")
+    checks.add_argument("--format", choices=["table", "json"], default="table")
     _add_report_commands(commands)
     _add_cleanup_command(commands)
     return parser
@@ -147,6 +149,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop sending after this long; the run ends gracefully, cleans up, and is INCOMPLETE")
     parser.add_argument("--request-timeout", type=float, default=None, metavar="SECONDS",
                         help="timeout of each request (default 60)")
+    parser.add_argument("--profile", choices=["contract", "production"], default="contract",
+                        help="contract (default): only the document's rules fail the run, production-parity "
+                             "differences are warnings in their own section; production: both fail")
     parser.add_argument("--read-only", action="store_true",
                         help="send only GET requests (list, describe, 404s, auth, pagination): nothing is created")
     parser.add_argument("--allow-paid-resources", action="store_true",
@@ -172,6 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug of ours: never exit 1 (which means "deviations found")
+        if os.environ.get("PCC_DEBUG"):
+            raise
+        print(f"{PROG}: internal error (a bug in {PROG}; PCC_DEBUG=1 shows the traceback): "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -193,6 +204,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from conformance.runner import main_run
 
         return main_run(args)
+    if args.command == "checks":
+        from conformance.registry import main_checks
+
+        return main_checks(args)
     if args.command == "mock":
         from mockserver.serve import main_mock
 

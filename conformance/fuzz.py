@@ -26,11 +26,12 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.engine import events
 
-from conformance.gate import is_skipped
+from conformance.gate import GATE_ADDRESS, is_skipped
+from conformance.registry import CHECKS
 from conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
 from conformance.session import RunState, forgotten_rejection
-from core.findings import Finding, excerpt
-from core.redaction import curl_command, redact
+from core.findings import Finding
+from core.redaction import curl_command, redact, scrubbed_excerpt
 from spec.loader import escape_pointer, operations
 from strategies import domain
 from strategies.bodies import BODY_STRATEGIES
@@ -44,24 +45,6 @@ EXCLUDED_CHECKS = {
     # Compares two identities; a single-key run has nothing to compare.
     "ignored_auth_between_identities",
 }
-
-#: Built-in check -> (finding kind, severity).
-CHECK_KINDS = {
-    "not_a_server_error": ("server-error", "error"),
-    "status_code_conformance": ("status-code", "error"),
-    "content_type_conformance": ("content-type", "error"),
-    "response_headers_conformance": ("headers", "error"),
-    "response_schema_conformance": ("response-schema", "error"),
-    "negative_data_rejection": ("input-validation", "error"),
-    "positive_data_acceptance": ("input-validation", "error"),
-    "ignored_auth": ("auth", "error"),
-    "use_after_free": ("semantic", "error"),
-    "ensure_resource_availability": ("semantic", "error"),
-    "unsupported_method": ("http-method", "warning"),
-    "allow_header_conformance": ("http-method", "warning"),
-    "max_response_time": ("performance", "warning"),
-}
-
 
 #: Run token -> the run's state. Schemathesis calls checks as plain functions, so the
 #: observer finds its run through a token stored in the generation document itself.
@@ -133,7 +116,9 @@ def build_schema(raw: dict, state: RunState):
     schema = schemathesis.openapi.from_dict(generated)
     target = state.target
     schema.app = state.gate
-    schema.config.update(base_url=target.base_url)
+    # Schemathesis reaches the gate in process; the address it believes it talks to is one where
+    # nothing listens, so what it would send around the app (its capability probes) reaches nobody.
+    schema.config.update(base_url=GATE_ADDRESS)
     if not target.is_embedded:
         schema.config.phases.stateful.inference.algorithms = []
         for phase in (schema.config.phases.fuzzing, schema.config.phases.stateful, schema.config.phases.coverage,
@@ -192,10 +177,9 @@ def _install_hooks(schema, state: RunState) -> None:
         if response is not None and (response.status_code == 429 or is_skipped(response.headers)):
             return False
         if type(failure).__name__ == "AcceptedNegativeData" and _only_nulls_were_invalid(case, state):
-            state.record(Finding(
-                kind="leniency", check="explicit_null_accepted", severity="note",
-                message="the server accepted explicit nulls for optional fields (as the real service does for "
-                        "the official SDK); the body is otherwise valid",
+            state.record(CHECKS["explicit_null_accepted"].finding(
+                "the server accepted explicit nulls for optional fields (as the real service does for "
+                "the official SDK); the body is otherwise valid",
                 operation=case.operation.definition.raw.get("operationId"),
                 location=state.operations[case.operation.definition.raw.get("operationId")].pointer + "/requestBody",
                 request=_curl_from_prepared(response.request, state) if response is not None else None,
@@ -288,17 +272,14 @@ def _compare_validators(ctx, response, case, state: RunState, exchange, problems
     if core_invalid == schemathesis_invalid:
         return
     verdict = {True: "invalid", False: "valid"}
-    state.record(Finding(
-        kind="validator-disagreement",
-        check="validator_agreement",
-        severity="warning",
-        message=f"openapi-core finds this response {verdict[core_invalid]}, Schemathesis finds it "
-                f"{verdict[schemathesis_invalid]}: one of the validators, or the schema, is wrong",
+    state.record(CHECKS["validator_agreement"].finding(
+        f"openapi-core finds this response {verdict[core_invalid]}, Schemathesis finds it "
+        f"{verdict[schemathesis_invalid]}: one of the validators, or the schema, is wrong",
         operation=exchange.operation_id,
         location=exchange.response_pointer,
         request=_curl_from_prepared(response.request, state),
         status=response.status_code,
-        response=redact(excerpt(response.content) or "", state.secrets) or None,
+        response=scrubbed_excerpt(response.content, state.secrets) or None,
         seed=state.seed,
     ))
 
@@ -357,11 +338,8 @@ def _error_to_finding(event, state: RunState) -> Finding:
     the server's fault as far as a client can tell, so a finding rather than a crash."""
     label = str(event.label or "")
     by_route = {f"{op.method.upper()} {op.path}": op_id for op_id, op in state.operations.items()}
-    return Finding(
-        kind="transport",
-        check="network_error",
-        severity="error",
-        message=redact(f"{label}: {type(event.value).__name__}: {_first_lines(str(event.value))}", state.secrets),
+    return CHECKS["network_error"].finding(
+        redact(f"{label}: {type(event.value).__name__}: {_first_lines(str(event.value))}", state.secrets),
         operation=by_route.get(label),
         location=state.operations[by_route[label]].pointer if label in by_route else None,
         seed=state.seed,
@@ -396,7 +374,7 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             operation_id = None
             if case is not None:
                 operation_id = case.operation.definition.raw.get("operationId")
-            kind, severity = CHECK_KINDS.get(check.name, ("custom", "error"))
+            declared = CHECKS[check.name] if check.name in CHECKS else None
             location = None
             if operation_id in ops:
                 location = f"{ops[operation_id].pointer}/responses"
@@ -411,19 +389,19 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             if check.name == "status_code_conformance" and operation_id in ops and case is not None \
                     and forgotten_rejection(ops[operation_id].definition, status_code, bool(case.query)):
                 continue
-            request_line = redact(info.code_sample or "", state.secrets)
+            request_line = redact(_real_url(info.code_sample or "", state), state.secrets)
             if response is not None and getattr(response, "request", None) is not None:
                 request_line = _curl_from_prepared(response.request, state)
-            yield Finding(
-                kind=kind,
-                check=check.name,
-                severity=severity,
-                message=redact(f"{failure.title}: {_first_lines(failure.message)}", state.secrets),
+            prefix = ""
+            if declared is None:  # a check a newer Schemathesis added: reported, under a generic id
+                declared, prefix = CHECKS["schemathesis_other"], f"[{check.name}] "
+            yield declared.finding(
+                redact(f"{prefix}{failure.title}: {_first_lines(failure.message)}", state.secrets),
                 operation=operation_id,
                 location=location,
                 request=request_line,
                 status=getattr(response, "status_code", None),
-                response=redact(excerpt(getattr(response, "content", None)) or "", state.secrets) or None,
+                response=scrubbed_excerpt(getattr(response, "content", None), state.secrets) or None,
                 seed=state.seed,
                 details={"phase": str(event.phase), "schemathesis_code": getattr(failure, "code", None)},
             )
@@ -443,8 +421,14 @@ def _link_key(transition_id: str, ops) -> str:
 
 def _curl_from_prepared(request, state: RunState) -> str:
     body = request.body
-    line = curl_command(request.method or "GET", request.url or "", dict(request.headers), body)
+    url = _real_url(request.url or "", state)
+    line = curl_command(request.method or "GET", url, dict(request.headers), body)
     return redact(line, state.secrets)
+
+
+def _real_url(text: str, state: RunState) -> str:
+    """``text`` with the gate's placeholder address replaced by the target's base URL."""
+    return text.replace(GATE_ADDRESS, state.target.base_url.rstrip("/"))
 
 
 def _first_lines(text: str, limit: int = 600) -> str:

@@ -38,6 +38,10 @@ import httpx
 
 from conformance.safety import Ownership, SafetyPolicy, match, parse_body, refusal, routes
 
+#: The address Schemathesis is given: it reaches the gate in process (ASGI), and nothing listens
+#: here (the discard port of loopback), so a request it would send around the app reaches nobody.
+GATE_ADDRESS = "http://127.0.0.1:9"
+
 #: Status of the synthetic answer to a request that was not sent.
 SKIPPED_STATUS = 599
 SKIPPED_HEADER = "x-pcc-skipped"

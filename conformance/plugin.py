@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--budget", type=int, default=None, help="request budget of the whole run (all workers)")
     group.addoption("--run-id", default=None, help="run id in the names of created resources (pcc-<run id>-...)")
     group.addoption("--read-only", action="store_true", default=False, help="send only GET requests")
+    group.addoption("--profile", choices=("contract", "production"), default="contract",
+                    help="contract: only the document's rules fail the run; production: production parity too")
     group.addoption("--allow-paid-resources", action="store_true", default=False,
                     help="against a non-loopback host, also create pod indexes, pod scaling, dedicated capacity")
     group.addoption("--max-time", type=float, default=None, help="stop sending after this many seconds")
@@ -71,9 +73,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.run_id = new_run_id(config.option.pcc_seed)
     try:
         validate_run_id(config.option.run_id)
+        validate_checks(config.option.pcc_check)
     except UsageError as error:
         raise pytest.UsageError(str(error)) from None
     config.pcc_started = time.time()
+
+
+def validate_checks(names) -> None:
+    """--check names must be registered checks: a typo would filter out every finding and pass."""
+    from conformance.registry import CHECKS
+
+    for name in names or ():
+        if name not in CHECKS:
+            raise UsageError(f"unknown check {name!r} for --check (see: pinecone-conformance checks)")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -129,6 +141,7 @@ def run_state(config: pytest.Config, *, embedded_app=None):
         poll_interval=interval,
         budget=config.getoption("--budget"),
         selected_checks=frozenset(config.getoption("--pcc-check")),
+        profile=config.getoption("--profile"),
         read_only=config.getoption("--read-only"),
         allow_paid=allow_paid,
         budget_file=output / BUDGET_FILE,
@@ -198,6 +211,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     leftovers = _clean_up(state, sweep=True)
     if leftovers:
         print(f"pinecone-conformance: could not delete {', '.join(leftovers)}")
+    output = Path(config.getoption("--pcc-output"))
+    (output / "stats-controller.json").write_text(json.dumps({
+        "cleanup_gate": state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {},
+        "errors": state.errors}, indent=1), encoding="utf-8")
 
 
 def _client(state):

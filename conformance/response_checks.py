@@ -210,10 +210,29 @@ def restore_job_consistency(exchange: Exchange) -> list[Problem]:
                 ))
             if not job.get("completed_at"):
                 problems.append(_problem(
-                    exchange, "restore_job_progress",
+                    exchange, "restore_job_completed_at",
                     f"restore job {job.get('restore_job_id')} is Completed without completed_at", severity="warning",
                 ))
+        if isinstance(job, dict) and _instant(job.get("created_at")) and _instant(job.get("completed_at")) \
+                and _instant(job["created_at"]) > _instant(job["completed_at"]):
+            problems.append(_problem(
+                exchange, "timestamps_ordered",
+                f"restore job {job.get('restore_job_id')} completed at {job['completed_at']}, before it was created "
+                f"at {job['created_at']}", severity="warning",
+            ))
     return problems
+
+
+def _instant(value: object):
+    """An RFC 3339 timestamp as an aware datetime, or None."""
+    from datetime import datetime
+
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 ALL_CHECKS: tuple[Check, ...] = (

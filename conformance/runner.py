@@ -95,6 +95,9 @@ def validate_selection(args: argparse.Namespace, raw: dict) -> None:
     for name in args.phase:
         if name not in PHASES:
             raise UsageError(f"unknown phase {name!r} for --phase (one of: {', '.join(PHASES)})")
+    from conformance.plugin import validate_checks
+
+    validate_checks(args.check)
 
 
 #: The suite's phases: Schemathesis's four, and the scenario checks.
@@ -130,6 +133,7 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
                           ("--request-timeout", args.request_timeout)):
         if value is not None:
             arguments += [option, str(value)]
+    arguments += ["--profile", args.profile]
     for option, on in (("--read-only", args.read_only), ("--allow-paid-resources", args.allow_paid_resources)):
         if on:
             arguments.append(option)
@@ -150,7 +154,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tool_versions=tool_versions(),
         options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
-                 "phases": list(args.phase), "max_examples": args.max_examples, "workers": args.workers,
+                 "phases": list(args.phase), "profile": args.profile, "max_examples": args.max_examples, "workers": args.workers,
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
                  "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
     )
@@ -256,8 +260,8 @@ def main_run(args: argparse.Namespace) -> int:
     record.errors += problems
     cut_short = [reason for reason in (BUDGET, DEADLINE) if record.skipped.get(reason)]
     if cut_short:
-        record.incomplete = "cut short by " + " and ".join(
-            {BUDGET: f"--budget {args.budget}", DEADLINE: f"--max-time {args.max_time:g}s"}[r] for r in cut_short)
+        limits = {BUDGET: f"--budget {args.budget}", DEADLINE: f"--max-time {args.max_time}s"}
+        record.incomplete = "cut short by " + " and ".join(limits[reason] for reason in cut_short)
     if problems:
         record.incomplete = problems[0]
     record.exit_code = verdict_exit_code(findings, args.fail_on_warning, incomplete=bool(record.incomplete),

@@ -13,11 +13,13 @@ Rules are cited by their ids in ``shared/research/pinecone-behavior.md``.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
 
+from conformance.registry import CHECKS
 from conformance.session import (
     ApiClient,
     BudgetExhausted,
@@ -27,7 +29,7 @@ from conformance.session import (
     TransportFailure,
     eventually,
 )
-from core.findings import Finding, excerpt
+from core.redaction import scrubbed_excerpt
 from strategies import domain
 from strategies.bodies import invalid_create_index_bodies, invalid_names
 
@@ -36,6 +38,10 @@ SERVERLESS = {"serverless": {"cloud": domain.DEFAULT_CLOUD, "region": domain.DEF
 
 class ScenarioAbort(Exception):
     """A step the rest of the scenario depends on failed (already recorded as a finding)."""
+
+
+class ScenarioNotRun(Exception):
+    """The scenario cannot run on this server, for a reason an earlier scenario found."""
 
 
 @dataclass
@@ -50,20 +56,20 @@ class Scenario:
     def new_name(self, kind: str) -> str:
         return f"{self.state.prefix}-{kind}{next(self._counter)}"
 
-    def fail(self, check: str, message: str, reply: Reply | None = None, *, severity: str = "error",
-             kind: str = "semantic", location: str | None = None) -> None:
+    def fail(self, check: str, message: str, reply: Reply | None = None, *, severity: str | None = None,
+             location: str | None = None) -> None:
+        """Record a finding of ``check`` (declared in :mod:`conformance.registry`: kind and authority
+        come from there; ``severity`` may only lower its default for a sub-case)."""
         operation = reply.operation_id if reply else None
         self.state.ran(operation, check)
-        self.state.record(Finding(
-            kind=kind,
-            check=check,
+        self.state.record(CHECKS[check].finding(
+            message,
             severity=severity,
-            message=message,
             operation=operation,
             location=location or (self.state.validator.response_pointer(operation, reply.status) if reply else None),
             request=reply.request if reply else None,
             status=reply.status if reply else None,
-            response=excerpt(reply.text) if reply else None,
+            response=scrubbed_excerpt(reply.text, self.state.secrets) if reply else None,
             seed=self.state.seed,
             details={"scenario": self.name},
         ))
@@ -75,14 +81,13 @@ class Scenario:
     def passed(self, check: str, operation: str) -> None:
         self.state.ran(operation, check)
 
-    def expect(self, reply: Reply, statuses: set[int] | range, check: str, what: str, *,
-               severity: str = "error", kind: str = "semantic") -> bool:
+    def expect(self, reply: Reply, statuses: set[int] | range, check: str, what: str) -> bool:
         """Record a finding unless ``reply.status`` is one of ``statuses``."""
         if reply.status in statuses:
             self.passed(check, reply.operation_id)
             return True
         wanted = "2xx" if statuses == SUCCESS else "/".join(str(s) for s in sorted(statuses))
-        self.fail(check, f"{what}: expected {wanted}, got {reply.status}", reply, severity=severity, kind=kind)
+        self.fail(check, f"{what}: expected {wanted}, got {reply.status}", reply)
         return False
 
     def require(self, reply: Reply, statuses, check: str, what: str) -> Reply:
@@ -90,8 +95,19 @@ class Scenario:
             raise ScenarioAbort(what)
         return reply
 
-    def wait_for(self, probe: Callable[[], Reply], done: Callable[[Reply], bool]) -> tuple[bool, Reply]:
-        return eventually(probe, done, wait=self.state.wait, interval=self.state.poll_interval)
+    def wait_for(self, probe: Callable[[], Reply], done: Callable[[Reply], bool],
+                 working: Callable[[Reply], bool] = lambda reply: reply.status == 200 and reply.conforms,
+                 ) -> tuple[bool, Reply]:
+        """Poll until ``done``; stop at once when an answer does not mean "still working" (by
+        default: anything but a 200 that fits the document). ``self.gave_up`` then says why."""
+        started = time.monotonic()
+        reached, reply = eventually(probe, done, wait=self.state.wait, interval=self.state.poll_interval,
+                                    working=working)
+        early = not reached and time.monotonic() - started < self.state.wait
+        self.gave_up = (f"stopped waiting after {time.monotonic() - started:.1f}s: the answer ({reply.status}"
+                        + ("" if reply.conforms else ", not as documented") + ") cannot mean it is still in progress"
+                        ) if early else f"not within {self.state.wait:g}s"
+        return reached, reply
 
 
 SUCCESS = range(200, 300)
@@ -119,8 +135,7 @@ def _create(s: Scenario, operation: str, what: str, **call) -> Reply:
     starter project cannot create pod indexes) ends the scenario with a note, not an error."""
     reply = s.client.call(operation, **call)
     if reply.status in PROJECT_LIMITS:
-        s.fail("create_accepted", f"{what}: the project refused it ({reply.status}); the scenario was skipped",
-               reply, severity="note", kind="environment")
+        s.fail("project_limit", f"{what}: the project refused it ({reply.status}); the scenario was skipped", reply)
         raise ScenarioAbort(what)
     return s.require(reply, SUCCESS, "create_accepted", what)
 
@@ -129,25 +144,42 @@ def _create_index(s: Scenario, body: dict, what: str) -> Reply:
     return _create(s, "create_index", what, body=body)
 
 
+#: Index states that mean "not ready yet, still on the way" (an index in any other state, or
+#: in one of these with ready true, is done or will not get there).
+COMING_UP = ("Initializing", "ScalingUp", "ScalingDown", "ScalingUpPodSize", "ScalingDownPodSize")
+
+
+def _still_coming_up(reply: Reply) -> bool:
+    return reply.status == 200 and reply.conforms and reply.field("status", "state") in COMING_UP
+
+
 def _wait_ready(s: Scenario, name: str) -> Reply:
-    reached, reply = s.wait_for(lambda: _describe(s, name), lambda r: r.field("status", "ready") is True)
+    """Wait for an index to be ready. When one never gets there within --wait, the server cannot
+    make indexes ready: the scenarios after it that need a ready index are not run (each costs
+    one --wait otherwise), and say why."""
+    if s.state.never_ready:
+        raise ScenarioNotRun(s.state.never_ready)
+    reached, reply = s.wait_for(lambda: _describe(s, name), lambda r: r.field("status", "ready") is True,
+                                working=_still_coming_up)
     if reached:
         s.passed("index_becomes_ready", "describe_index")
-    else:
-        s.fail("index_becomes_ready",
-               f"index {name} not ready within {s.state.wait:g}s (state {reply.field('status', 'state')!r})", reply)
-    return reply
+        return reply
+    s.fail("index_becomes_ready", f"index {name} is not ready ({s.gave_up}; state "
+           f"{reply.field('status', 'state')!r}, ready {reply.field('status', 'ready')!r})", reply)
+    if s.gave_up.startswith("not within"):
+        s.state.never_ready = f"an earlier index ({name}, scenario {s.name}) never became ready within {s.state.wait:g}s"
+    raise ScenarioAbort(f"index {name} not ready")
 
 
 def _delete_index(s: Scenario, name: str) -> None:
     """Delete and require that it takes effect (R-ST-04)."""
     reply = s.client.call("delete_index", path={"index_name": name})
-    if not s.expect(reply, {202}, "delete_accepted", f"delete of index {name}", kind="status-code"):
+    if not s.expect(reply, {202}, "delete_accepted", f"delete of index {name}"):
         if reply.status not in SUCCESS:
             return
     gone, last = s.wait_for(lambda: _describe(s, name), lambda r: r.status == 404)
     if not gone:
-        s.fail("delete_takes_effect", f"index {name} still described ({last.status}) {s.state.wait:g}s after delete", last)
+        s.fail("delete_takes_effect", f"index {name} still described ({last.status}) after delete ({s.gave_up})", last)
         return
     listed = s.client.call("list_indexes")
     if name in _listed_names(listed):
@@ -225,8 +257,8 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     pod_on_serverless = s.client.call("configure_index", path={"index_name": name},
                                       body={"spec": {"pod": {"replicas": 2}}}, invalid=True)
     if pod_on_serverless.status in SUCCESS:
-        s.fail("invalid_body_rejected", "configure of pod replicas on a serverless index was accepted (R-CFG-13)",
-               pod_on_serverless, severity="warning", kind="input-validation")
+        s.fail("pod_config_on_serverless_rejected", "configure of pod replicas on a serverless index was accepted (R-CFG-13)",
+               pod_on_serverless)
 
     deletion_protection(s, name)
     _delete_index(s, name)
@@ -320,10 +352,11 @@ def pod_index_and_collection(s: Scenario) -> None:
     _create(s, "create_collection", "create of a collection from a ready pod index",
             body={"name": collection, "source": name})
     reached, col = s.wait_for(lambda: s.client.call("describe_collection", path={"collection_name": collection}),
-                              lambda r: r.field("status") == "Ready")
+                              lambda r: r.field("status") == "Ready",
+                              working=lambda r: r.status == 200 and r.conforms and r.field("status") == "Initializing")
     if not reached:
-        s.fail("collection_becomes_ready", f"collection {collection} not Ready within {s.state.wait:g}s "
-               "(collections can take minutes: raise --wait to be sure)", col, severity="warning")
+        s.fail("collection_becomes_ready", f"collection {collection} not Ready ({s.gave_up}) "
+               "(collections can take minutes: raise --wait to be sure)", col)
     if col.field("dimension") not in (None, 6):
         s.fail("collection_matches_source", f"collection from a 6-dimension index reports dimension {col.field('dimension')!r}", col)
     if col.field("environment") not in (None, environment):
@@ -335,7 +368,7 @@ def pod_index_and_collection(s: Scenario) -> None:
     duplicate = s.client.call("create_collection", body={"name": collection, "source": name})
     s.expect(duplicate, {409}, "duplicate_rejected", f"second create of collection {collection}")
     deleted = s.client.call("delete_collection", path={"collection_name": collection})
-    s.expect(deleted, {202}, "delete_accepted", f"delete of collection {collection}", kind="status-code")
+    s.expect(deleted, {202}, "delete_accepted", f"delete of collection {collection}")
     gone, last = s.wait_for(lambda: s.client.call("describe_collection", path={"collection_name": collection}),
                             lambda r: r.status == 404)
     if not gone:
@@ -357,7 +390,7 @@ def pod_index_and_collection(s: Scenario) -> None:
         for rule, pod_type in (("a smaller size (R-CFG-09)", "p1.x1"), ("another family (R-CFG-10)", "p2.x2")):
             reply = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"pod_type": pod_type}}},
                                   invalid=True)
-            _expect_rejected(s, reply, "invalid_body_rejected", f"change a pod index to {rule}")
+            _expect_rejected(s, reply, "pod_resize_rules", f"change a pod index to {rule}")
     _delete_index(s, name)
 
 
@@ -384,10 +417,12 @@ def backup_and_restore(s: Scenario) -> None:
         else:
             s.passed("backup_listed", operation)
     reached, described = s.wait_for(lambda: s.client.call("describe_backup", path={"backup_id": backup_id}),
-                                    lambda r: r.field("status") == "Ready")
+                                    lambda r: r.field("status") == "Ready",
+                                    working=lambda r: r.status == 200 and r.conforms
+                                    and r.field("status") in ("Initializing", "Pending"))
     if not reached:
         s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.wait:g}s (backups can "
-               "take minutes: raise --wait to be sure)", described, severity="warning")
+               "take minutes: raise --wait to be sure)", described)
         raise ScenarioAbort("backup not ready")
     if described.field("dimension") not in (None, 5):
         s.fail("backup_matches_source", f"backup of a 5-dimension index reports {described.field('dimension')!r}", described)
@@ -407,12 +442,14 @@ def backup_and_restore(s: Scenario) -> None:
                 s.fail("restore_creates_index", f"restored index {key} should be {value!r}, is {restored.field(key)!r}", restored)
     if job_id:
         reached, job = s.wait_for(lambda: s.client.call("describe_restore_job", path={"job_id": job_id}),
-                                  lambda r: r.field("status") in ("Completed", "Failed"))
+                                  lambda r: r.field("status") in ("Completed", "Failed"),
+                                  working=lambda r: r.status == 200 and r.conforms
+                                  and r.field("status") in ("Pending", "InProgress"))
         if reached and job.field("status") != "Completed":
             s.fail("restore_job_completes", f"restore job {job_id} ended {job.field('status')!r}", job)
         elif not reached:
-            s.fail("restore_job_completes", f"restore job {job_id} is {job.field('status')!r} after {s.state.wait:g}s "
-                   "(restores can take minutes: raise --wait to be sure)", job, severity="warning")
+            s.fail("restore_job_timely", f"restore job {job_id} is {job.field('status')!r} ({s.gave_up}) "
+                   "(restores can take minutes: raise --wait to be sure)", job)
         for key, value in (("backup_id", backup_id), ("target_index_name", target), ("target_index_id", index_id)):
             if job.field(key) not in (None, value):
                 s.fail("restore_job_matches", f"restore job {key} is {job.field(key)!r}, expected {value!r}", job)
@@ -423,7 +460,7 @@ def backup_and_restore(s: Scenario) -> None:
             s.fail("restore_job_listed", f"restore job {job_id} is not in list_restore_jobs", listed)
     _delete_index(s, target)
     deleted = s.client.call("delete_backup", path={"backup_id": backup_id})
-    s.expect(deleted, {202}, "delete_accepted", f"delete of backup {backup_id}", kind="status-code")
+    s.expect(deleted, {202}, "delete_accepted", f"delete of backup {backup_id}")
     gone, last = s.wait_for(lambda: s.client.call("describe_backup", path={"backup_id": backup_id}), lambda r: r.status == 404)
     if not gone:
         s.fail("delete_takes_effect", f"backup {backup_id} still described after delete", last)
@@ -466,7 +503,7 @@ def pagination_walk(s: Scenario) -> None:
             if reply.status in SUCCESS and reply.field("backup_id"):
                 into.append(reply.field("backup_id"))
     if len(made) < 3 or not other:
-        s.fail("pagination_walk", "could not create the backups to page through", None, severity="warning")
+        s.fail("pagination_walk_setup", "could not create the backups to page through", None)
     else:
         seen, complete, page = _walk(s, "list_index_backups", {"index_name": name}, limit=1, max_pages=10)
         duplicates = sorted({b for b in seen if seen.count(b) > 1})
@@ -552,22 +589,22 @@ def input_validation(s: Scenario) -> None:
         rejected = _expect_rejected(s, reply, "unknown_region_rejected", f"{operation} in a place that does not exist",
                                     allow_404=True)
         if rejected and wants_404 and reply.status != 404:
-            s.fail("unknown_region_rejected", f"{operation} in an unknown cloud/region: expected 404, got {reply.status}",
-                   reply, severity="warning", kind="status-code")
+            s.fail("unknown_region_status", f"{operation} in an unknown cloud/region: expected 404, got {reply.status}",
+                   reply)
         if reply.status in SUCCESS:
             s.client.call("delete_index", path={"index_name": body["name"]})
     malformed = s.client.call("create_index", raw_body=b'{"name": "x", "dimension": ')
     _expect_rejected(s, malformed, "invalid_body_rejected", "create_index with malformed JSON")
     missing = s.client.call("create_index", body={"dimension": 4, "spec": SERVERLESS})
     if _expect_rejected(s, missing, "invalid_body_rejected", "create_index without the required name"):
-        s.expect(missing, {400, 422}, "invalid_body_rejected", "create_index without a required field", severity="warning")
+        s.expect(missing, {400, 422}, "missing_field_status", "create_index without a required field")
 
 
 def _expect_rejected(s: Scenario, reply: Reply, check: str, what: str, *, allow_404: bool = False) -> bool:
     if reply.status in CLIENT_ERROR and (reply.status != 404 or allow_404 or reply.operation_id != "create_index"):
         s.passed(check, reply.operation_id)
         return True
-    s.fail(check, f"{what}: expected a 4xx rejection, got {reply.status}", reply, kind="input-validation")
+    s.fail(check, f"{what}: expected a 4xx rejection, got {reply.status}", reply)
     return False
 
 
@@ -582,7 +619,7 @@ def boundaries_accepted(s: Scenario) -> None:
         reply = s.client.call("create_index", body=body)
         if reply.status in PROJECT_LIMITS:
             continue
-        s.expect(reply, SUCCESS, "boundary_accepted", f"create_index with {what}", kind="input-validation")
+        s.expect(reply, SUCCESS, "boundary_accepted", f"create_index with {what}")
         if reply.status in SUCCESS:
             _delete_index(s, body["name"])
 
@@ -607,7 +644,9 @@ def missing_resources(s: Scenario) -> None:
         if not s.may_send(operation):
             continue
         reply = s.client.call(operation, path=params, body=body)
-        s.expect(reply, {404}, "missing_resource_404", f"{operation} of a resource that does not exist", kind="status-code")
+        documented = "404" in s.state.operations[operation].definition.get("responses", {})
+        s.expect(reply, {404}, "missing_resource_404" if documented else "missing_resource_404_undocumented",
+                 f"{operation} of a resource that does not exist")
 
 
 def authentication(s: Scenario) -> None:
@@ -620,20 +659,19 @@ def authentication(s: Scenario) -> None:
         body = {} if "requestBody" in operation.definition else None
         for label, key in (("without an Api-Key", None), ("with a wrong Api-Key", "pcc-wrong-key-0000")):
             reply = s.client.call(operation_id, path=params, body=body, api_key=key)
-            s.expect(reply, {401}, "auth_required", f"{operation_id} {label}", kind="auth")
+            s.expect(reply, {401}, "auth_required", f"{operation_id} {label}")
 
 
 def api_version_header(s: Scenario) -> None:
     """R-VER-01/02: an unknown version is rejected; a missing one is served."""
     bogus = s.client.call("list_indexes", version="1999-01", invalid=True)
-    _expect_rejected(s, bogus, "api_version_checked", "list_indexes with X-Pinecone-Api-Version: 1999-01")
+    _expect_rejected(s, bogus, "api_version_rejected_unknown", "list_indexes with X-Pinecone-Api-Version: 1999-01")
     missing = s.client.call("list_indexes", version=None)
     if missing.status not in SUCCESS:
-        s.fail("api_version_checked", f"list_indexes without X-Pinecone-Api-Version got {missing.status}; the API "
-               "serves such a request with the oldest supported version (docs, versioning; R-VER-01)",
-               missing, kind="headers")
+        s.fail("api_version_optional", f"list_indexes without X-Pinecone-Api-Version got {missing.status}; the API "
+               "serves such a request with the oldest supported version (docs, versioning; R-VER-01)", missing)
     else:
-        s.passed("api_version_checked", "list_indexes")
+        s.passed("api_version_optional", "list_indexes")
 
 
 #: name -> (function, the operations it exercises). The self-test and --operation use the latter.
@@ -678,9 +716,10 @@ def run_scenario(name: str, client: ApiClient, state: RunState) -> None:
     except ScenarioAbort:
         pass
     except (httpx.HTTPError, TransportFailure) as error:  # no usable answer: a finding, not a crash
-        scenario.fail("network_error", f"scenario {name}: no usable response: {type(error).__name__}: {error}",
-                      kind="transport", location=None)
+        scenario.fail("network_error", f"scenario {name}: no usable response: {type(error).__name__}: {error}")
     except BudgetExhausted as error:
         state.note_error(f"scenario {name} stopped: {error}")
     except SkippedRequest as error:  # the gate refused a step (safety, read-only, paid): the rest depends on it
+        state.note_skip(name, str(error))
+    except ScenarioNotRun as error:
         state.note_skip(name, str(error))

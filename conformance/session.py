@@ -30,17 +30,24 @@ from conformance.gate import (
     TransportFailure,
     is_skipped,
 )
+from conformance.registry import CHECKS
 from conformance.response_checks import Exchange, check_exchange
 from conformance.safety import SafetyPolicy
 from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
-from core.findings import Finding, FindingStore, excerpt
-from core.redaction import curl_command, redact
+from core.checks import apply_profile
+from core.findings import Finding, FindingStore
+from core.redaction import curl_command, redact, scrubbed_excerpt
+from reports.scrub import redact_finding, secret_tuple
 from spec.loader import operations
 
 EMBEDDED_BASE_URL = "http://embedded-mock"
 
 __all__ = ["ApiClient", "BudgetExhausted", "Reply", "RunState", "SkippedRequest", "Target", "TransportFailure",
            "eventually", "forgotten_rejection", "gate_client"]
+
+
+#: Problems that make an answer useless as a statement of state.
+UNTRUSTWORTHY_KINDS = frozenset({"response-schema", "status-code", "content-type"})
 
 
 class BudgetExhausted(SkippedRequest):
@@ -95,6 +102,8 @@ class RunState:
     poll_interval: float = 0.0
     budget: int | None = None
     selected_checks: frozenset[str] = frozenset()
+    profile: str = "contract"
+    """What fails the run: ``contract`` (the document) or ``production`` (also production parity)."""
     read_only: bool = False
     allow_paid: bool = True
     budget_file: object = None
@@ -110,6 +119,8 @@ class RunState:
     links_followed: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
     skipped_scenarios: dict = field(default_factory=dict)
+    never_ready: str = ""
+    """Set when an index never became ready within --wait: later scenarios that need one are not run."""
     recorded_errors: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -159,8 +170,11 @@ class RunState:
         return not self.selected_checks or check in self.selected_checks
 
     def record(self, finding: Finding) -> None:
+        """Store a finding as the run's profile judges it (see :func:`core.checks.apply_profile`)."""
         if not self.wants(finding.check):
             return
+        confidence = CHECKS[finding.check].authority.confidence if finding.check in CHECKS else ""
+        finding = redact_finding(apply_profile(finding, self.profile, confidence), secret_tuple(self.secrets))
         self.store.add(finding)
         if finding.severity == "error":
             with self._lock:
@@ -227,16 +241,15 @@ class RunState:
         request_line = redact(curl_command(method, url, dict(request_headers or {}), request_body), self.secrets)
         for problem in problems:
             self.ran(operation_id, problem.check)
-            self.record(Finding(
-                kind=problem.kind,
-                check=problem.check,
+            self.record(CHECKS[problem.check].finding(
+                redact(problem.message, self.secrets),
                 severity=problem.severity,
-                message=redact(problem.message, self.secrets),
+                kind=problem.kind,
                 operation=operation_id,
                 location=problem.location,
                 request=request_line,
                 status=status,
-                response=redact(excerpt(body) or "", self.secrets) or None,
+                response=scrubbed_excerpt(body, self.secrets) or None,
                 seed=self.seed,
                 details={"via": via},
             ))
@@ -270,6 +283,9 @@ class Reply:
     body: object
     text: str
     request: str
+    conforms: bool = True
+    """False when the answer breaks the document (status, media type or body schema): such an
+    answer cannot be trusted to say the state of anything."""
 
     def field(self, *path: str, default=None):
         node = self.body
@@ -323,7 +339,7 @@ class ApiClient:
         params = {k: v for k, v in (query or {}).items() if v is not None}
         response = self._send(operation.method.upper(), url_path, params, request_headers, content)
         query_string = response.request.url.query.decode() if response.request is not None else ""
-        exchange, _ = self.state.observe(
+        exchange, problems = self.state.observe(
             operation_id,
             method=operation.method,
             path=url_path,
@@ -346,6 +362,7 @@ class ApiClient:
             body=exchange.body,
             text=response.text,
             request=redact(curl_command(operation.method, url, request_headers, exchange.request_body), self.state.secrets),
+            conforms=not any(p.severity == "error" and p.kind in UNTRUSTWORTHY_KINDS for p in problems),
         )
 
     def _send(self, method: str, url_path: str, params: dict, headers: dict, content: bytes | None) -> httpx.Response:
@@ -359,17 +376,31 @@ class ApiClient:
         return response
 
 
-def eventually(probe: Callable[[], object], done: Callable[[object], bool], *, wait: float, interval: float) -> tuple[bool, object]:
+#: The first pause between polls; pauses grow by :data:`BACKOFF` up to the configured interval.
+FIRST_POLL = 0.05
+BACKOFF = 1.6
+
+
+def eventually(probe: Callable[[], object], done: Callable[[object], bool], *, wait: float, interval: float,
+               working: Callable[[object], bool] | None = None) -> tuple[bool, object]:
     """Call ``probe`` until ``done(result)`` or ``wait`` seconds pass; (reached, last result).
 
     Real servers apply creates and deletes asynchronously, so effects are polled for with a
-    bounded, configurable deadline instead of expected at once.
+    bounded deadline instead of expected at once. Pauses start at :data:`FIRST_POLL` and grow
+    to ``interval``, so a server that is done at once costs milliseconds and a slow one is not
+    hammered. ``working(result)`` says whether an answer that is not done yet still means "in
+    progress": when it does not (an unexpected status, a body that breaks the document, a state
+    that contradicts itself), waiting longer cannot help, so the wait ends at once.
     """
     deadline = time.monotonic() + wait
+    pause = min(FIRST_POLL, interval) if interval > 0 else 0.0
     while True:
         result = probe()
         if done(result):
             return True, result
+        if working is not None and not working(result):
+            return False, result
         if time.monotonic() >= deadline:
             return False, result
-        time.sleep(interval)
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+        pause = min(pause * BACKOFF, interval) if interval > 0 else 0.0

@@ -54,6 +54,9 @@ class Finding:
     """The run's seed, so the run can be repeated."""
     details: dict = field(default_factory=dict)
     """Anything else a report may show (JSON-serialisable)."""
+    authority: str = "contract"
+    """What the finding's check enforces: ``contract`` (the document) or ``production`` (a rule of
+    production Pinecone where the document is silent or wrong). See :mod:`core.checks`."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

@@ -218,8 +218,6 @@ def test_a_run_against_a_server_that_echoes_the_key_writes_it_nowhere(echoed_run
     assert {where: what for where, what in found.items() if what} == {}
 
 
-@pytest.mark.xfail(strict=True, reason="conformance/scenarios.py Scenario.fail stores response=excerpt(reply.text) "
-                                       "unscrubbed (route it through core.redaction.scrubbed_excerpt): pending")
 def test_the_findings_store_holds_no_key_from_the_scenarios_either(echoed_run):
     output, _ = echoed_run
     found = {f"{path.name}: {finding['check']} ({finding['details'].get('scenario')})": leaks(line)

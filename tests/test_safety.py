@@ -383,3 +383,37 @@ def test_the_run_id_is_on_disk_before_the_first_request(tmp_path):
              "--max-examples", "1", "--phase", "examples", "-o", str(tmp_path), timeout=300)
     assert seen_first["record"] is not None
     assert seen_first["record"]["target"] == base_url and len(seen_first["record"]["run_id"]) >= 4
+
+
+@pytest.mark.slow
+def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
+    """429 (with Retry-After), 503, latency and dropped connections in front of the mock: the run
+    ends without a crash, every fault is retried or reported (never a traceback), the budget
+    holds, throttling is never a contract finding, and cleanup leaves nothing of the run behind."""
+    from core.findings import FindingStore
+    from mockserver.faults import Fault, FaultPlan
+
+    plan = FaultPlan(faults=(Fault(429, 0.2), Fault(503, 0.05)), latency=0.002, reset=0.01, seed=7)
+    app = create_app(api_key=KEY, faults=plan)
+    with serve_in_thread(app) as base_url:
+        done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "25", "--wait", "2", "--max-examples", "3",
+                    "--budget", "900", "--operation", "create_index", "--operation", "describe_index",
+                    "--operation", "list_indexes", "--operation", "delete_index", "-o", str(tmp_path))
+        clean = httpx.Client(base_url=base_url, headers=HEADERS, transport=httpx.HTTPTransport(retries=3))
+        leftovers = []
+        for _ in range(20):  # the listing itself may meet a fault
+            reply = clean.get("/indexes")
+            if reply.status_code == 200:
+                leftovers = [i["name"] for i in reply.json()["indexes"]]
+                break
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.returncode in (0, 1, 2), done.stderr[-2000:]
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["retried"] > 0 and record["throttled"] > 0
+    assert record["requests_total"] <= 900
+    found = FindingStore(tmp_path / "findings").all()
+    assert [f for f in found if f.status == 429] == []
+    assert len(json.loads((tmp_path / "findings.json").read_text())["findings"]) == len(found)  # nothing lost
+    assert leftovers == []
+    if done.returncode == 2:  # only a real stop may end it so: the record says which
+        assert record["incomplete"] or record["errors"]
