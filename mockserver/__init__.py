@@ -7,11 +7,16 @@ Modules, one job each:
 - ``bodies``     JSON parsing (400) and serde-like shape checks from the document (422).
 - ``rules``      the value rules (names, vectors, placement, pods, tags, models, quotas, pages).
 - ``drafts``     request bodies turned into checked drafts by applying the rules in order.
-- ``model``      the project state and lifecycles (derived from timestamps and the clock).
-- ``views``      resources rendered as the document's response schemas.
+- ``model``      the operations on the project, answering with domain objects.
+- ``store``      the resource records and their observations (a record as seen at an instant).
+- ``lifecycles`` states derived from timestamps and the clock; the end of deletions.
+- ``quotas``     the project's quotas, with production's messages.
+- ``views``      observations rendered as the document's response schemas.
 - ``errors``     the error body and the status -> code map.
 - ``policy``     hook points (rule switches, model quirks, response transforms).
+- ``profiles``   the production and contract profiles, as policies, and their differences.
 - ``deviations`` the catalog of seeded deviations built on those hooks.
+- ``faults``     transient faults injected in front of the app (429/5xx, latency, resets).
 - ``settings``   ``MockSettings`` (quotas, lifecycle delay, id seed) and clocks.
 - ``serve``      ``pinecone-conformance mock`` and ``serve_in_thread()``.
 - ``contract``   openapi-core validation of a response against the document.

@@ -11,7 +11,8 @@ Pipeline of every request (research 1.4 fixes the order):
    then the body size (400, documented by every operation that takes a body; operations
    without one ignore whatever body they are sent);
 4. the handler: body shape (400/422, :mod:`mockserver.bodies`), value rules (400,
-   :mod:`mockserver.drafts`), then the model (404, 409, 403, 412);
+   :mod:`mockserver.drafts`), then the model (404, 409, 403, 412), whose answer (domain
+   objects) :mod:`mockserver.views` renders;
 5. the policy's response transforms (seeded deviations), then serialisation.
 
 Injected faults (:mod:`mockserver.faults`) come between steps 1 and 2: a faulted request is
@@ -32,7 +33,7 @@ from urllib.parse import parse_qs, quote, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver import drafts, rules
+from mockserver import drafts, rules, views
 from mockserver.bodies import read_body
 from mockserver.deviations import policy_for
 from mockserver.document import (
@@ -84,27 +85,27 @@ class Call:
 
 
 def list_indexes(call: Call) -> Reply:
-    return Reply(200, {"indexes": call.project.list_indexes()})
+    return Reply(200, views.index_list(call.project.list_indexes()))
 
 
 def create_index(call: Call) -> Reply:
     draft = drafts.index_draft(call.policy, call.body())
-    return Reply(201, call.project.create_index(draft)[0])
+    return Reply(201, views.index_model(call.project.create_index(draft)))
 
 
 def create_index_for_model(call: Call) -> Reply:
     """Like create_index, but the document lists no 403 here: an exceeded quota is a 400."""
     draft = drafts.model_index_draft(call.policy, call.body())
-    return Reply(201, call.project.create_index(draft, quota_status=400)[0])
+    return Reply(201, views.index_model(call.project.create_index(draft, quota_status=400)))
 
 
 def describe_index(call: Call) -> Reply:
-    return Reply(200, call.project.describe_index(call.params["index_name"]))
+    return Reply(200, views.index_model(call.project.describe_index(call.params["index_name"])))
 
 
 def configure_index(call: Call) -> Reply:
     change = drafts.configure_change(call.policy, call.body())
-    return Reply(202, call.project.configure_index(call.params["index_name"], change))
+    return Reply(202, views.index_model(call.project.configure_index(call.params["index_name"], change)))
 
 
 def delete_index(call: Call) -> Reply:
@@ -113,17 +114,17 @@ def delete_index(call: Call) -> Reply:
 
 
 def list_collections(call: Call) -> Reply:
-    return Reply(200, {"collections": call.project.list_collections()})
+    return Reply(200, views.collection_list(call.project.list_collections()))
 
 
 def create_collection(call: Call) -> Reply:
     body = call.body()
     name = rules.check_name(call.policy, body["name"])
-    return Reply(201, call.project.create_collection(name, body["source"]))
+    return Reply(201, views.collection_model(call.project.create_collection(name, body["source"])))
 
 
 def describe_collection(call: Call) -> Reply:
-    return Reply(200, call.project.describe_collection(call.params["collection_name"]))
+    return Reply(200, views.collection_model(call.project.describe_collection(call.params["collection_name"])))
 
 
 def delete_collection(call: Call) -> Reply:
@@ -133,22 +134,22 @@ def delete_collection(call: Call) -> Reply:
 
 def list_project_backups(call: Call) -> Reply:
     limit, token = call.page()
-    return Reply(200, call.project.list_backups(None, limit, token))
+    return Reply(200, views.backup_page(call.project.list_backups(None, limit, token)))
 
 
 def list_index_backups(call: Call) -> Reply:
     limit, token = call.page()
-    return Reply(200, call.project.list_backups(call.params["index_name"], limit, token))
+    return Reply(200, views.backup_page(call.project.list_backups(call.params["index_name"], limit, token)))
 
 
 def create_backup(call: Call) -> Reply:
     body = call.body()
     backup = call.project.create_backup(call.params["index_name"], body.get("name"), body.get("description"))
-    return Reply(201, backup)
+    return Reply(201, views.backup_model(backup))
 
 
 def describe_backup(call: Call) -> Reply:
-    return Reply(200, call.project.describe_backup(call.params["backup_id"]))
+    return Reply(200, views.backup_model(call.project.describe_backup(call.params["backup_id"])))
 
 
 def delete_backup(call: Call) -> Reply:
@@ -158,16 +159,16 @@ def delete_backup(call: Call) -> Reply:
 
 def create_index_from_backup_operation(call: Call) -> Reply:
     draft = drafts.restore_draft(call.policy, call.body())
-    return Reply(202, call.project.create_index_from_backup(call.params["backup_id"], draft))
+    return Reply(202, views.restore_started(call.project.create_index_from_backup(call.params["backup_id"], draft)))
 
 
 def list_restore_jobs(call: Call) -> Reply:
     limit, token = call.page()
-    return Reply(200, call.project.list_restore_jobs(limit, token))
+    return Reply(200, views.restore_job_page(call.project.list_restore_jobs(limit, token)))
 
 
 def describe_restore_job(call: Call) -> Reply:
-    return Reply(200, call.project.describe_restore_job(call.params["job_id"]))
+    return Reply(200, views.restore_job_model(call.project.describe_restore_job(call.params["job_id"])))
 
 
 HANDLERS: dict[str, Callable[[Call], Reply]] = {

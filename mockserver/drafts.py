@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver import rules, views
+from mockserver import rules
 from mockserver.errors import bad_request
 from mockserver.policy import Policy
 
@@ -66,8 +66,8 @@ def model_index_draft(policy: Policy, body: dict[str, Any]) -> dict[str, Any]:
     vector_type, dimension, metric = rules.embed_vectors(policy, model, embed.get("metric"), embed.get("dimension"))
     draft: dict[str, Any] = {"name": name, "vector_type": vector_type, "dimension": dimension, "metric": metric,
                              **_flags(body), "deployment": "serverless"}
-    draft["embed"] = views.embed_block(model, dimension, metric, field_map,
-                                       embed.get("read_parameters", {}), embed.get("write_parameters", {}))
+    draft["embed"] = rules.embed_settings(model, dimension, metric, field_map,
+                                          embed.get("read_parameters", {}), embed.get("write_parameters", {}))
     draft.update(_serverless_extras(policy, body))
     draft["placement"] = dict(zip(("cloud", "region"),
                                   rules.check_serverless_location(policy, body["cloud"], body["region"]), strict=True))

@@ -1,13 +1,9 @@
-"""The state of one project: indexes, collections, backups and restore jobs.
+"""The operations on one project: indexes, collections, backups and restore jobs.
 
-Lifecycles are not driven by timers. Each resource records when it was created (or
-deleted, or resized) and how long that takes (``MockSettings.lifecycle_delay``); its state
-is *derived* from those instants and the injected clock whenever it is read. Resources
-whose deletion has finished are purged at the start of every operation.
-
-A rendering made in the same request that caused a change is ``fresh``: it shows the
-transition's first state (``Initializing``, ``ScalingUp``...) even when the delay is 0,
-so a create response always says ``ready: false`` and the next read says ``Ready``.
+The records live in a :class:`~mockserver.store.Store`; their states are derived from the
+clock (:mod:`mockserver.lifecycles`); quotas are checked by :mod:`mockserver.quotas`. Each
+operation answers with domain objects (observations of records, pages), never JSON:
+:mod:`mockserver.views` renders them.
 
 Every public method takes the project lock: concurrent clients see one consistent state.
 """
@@ -20,137 +16,37 @@ import random
 import string
 import threading
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver import rules, views
+from mockserver import lifecycles, quotas, rules
 from mockserver.errors import ApiError, already_exists, bad_request, index_not_found
+from mockserver.lifecycles import observe_backup, observe_collection, observe_index, observe_restore_job
 from mockserver.policy import Policy, Quirk, Rule
 from mockserver.settings import Clock, MockSettings
-from mockserver.timeline import active as _active
-from mockserver.timeline import lifecycle_status
-
-
-@dataclass
-class Index:
-    id: str
-    name: str
-    host: str
-    vector_type: str
-    dimension: int | None
-    metric: str
-    deployment: str  # "serverless" | "pod" | "byoc"
-    placement: dict[str, Any]  # serverless {cloud, region}; pod: the pod spec; byoc {environment}
-    deletion_protection: str
-    tags: dict[str, str] | None
-    created_at: float
-    ready_at: float
-    read_capacity: dict[str, Any] | None = None
-    schema: dict[str, Any] | None = None
-    source_collection: str | None = None
-    embed: dict[str, Any] | None = None
-    deleted_at: float | None = None
-    #: A pod resize in progress: (state, until).
-    scaling: tuple[str, float] | None = None
-    #: Dedicated read capacity being reached: (replicas, shards) before the change, until.
-    capacity_from: tuple[int, int] = (0, 0)
-    capacity_until: float | None = None
-
-    def state(self, now: float, policy: Policy, fresh: bool = False) -> tuple[bool, str]:
-        if self.deleted_at is not None:
-            return False, "Terminating"
-        if policy.has(Quirk.NEVER_READY) or _active(self.ready_at, now, fresh):
-            return False, "Initializing"
-        if self.scaling and _active(self.scaling[1], now, fresh):
-            return True, self.scaling[0]
-        return True, "Ready"
-
-    @property
-    def pods(self) -> int:
-        if self.deployment != "pod":
-            return 0
-        return self.placement["replicas"] * self.placement["shards"]
-
-
-@dataclass
-class Collection:
-    name: str
-    source: str
-    environment: str
-    dimension: int | None
-    created_at: float
-    ready_at: float
-    deleted_at: float | None = None
-
-    def status(self, now: float, fresh: bool = False) -> str:
-        return lifecycle_status(self.ready_at, self.deleted_at, now, fresh)
-
-
-@dataclass
-class Backup:
-    id: str
-    source_index_name: str
-    source_index_id: str
-    cloud: str
-    region: str
-    vector_type: str
-    dimension: int | None
-    metric: str
-    created_at: float
-    ready_at: float
-    name: str | None = None
-    description: str | None = None
-    schema: dict[str, Any] | None = None
-    embed: dict[str, Any] | None = None
-    deleted_at: float | None = None
-
-    def status(self, now: float, fresh: bool = False) -> str:
-        return lifecycle_status(self.ready_at, self.deleted_at, now, fresh)
-
-
-@dataclass
-class RestoreJob:
-    id: str
-    backup_id: str
-    target_index_name: str
-    target_index_id: str
-    created_at: float
-    finished_at: float
-
-    def progress(self, now: float) -> tuple[str, float]:
-        """(status, percent_complete): Pending for the first tenth, InProgress, then Completed."""
-        if now >= self.finished_at:
-            return "Completed", 100.0
-        duration = self.finished_at - self.created_at
-        elapsed = max(0.0, now - self.created_at)
-        if elapsed < duration * 0.1:
-            return "Pending", 0.0
-        return "InProgress", round(100.0 * elapsed / duration, 1)
-
-
-@dataclass
-class _Store:
-    indexes: dict[str, Index] = field(default_factory=dict)
-    collections: dict[str, Collection] = field(default_factory=dict)
-    backups: dict[str, Backup] = field(default_factory=dict)
-    restore_jobs: dict[str, RestoreJob] = field(default_factory=dict)
-    #: Indexes whose deletion finished but that a deviation keeps listing.
-    ghosts: dict[str, Index] = field(default_factory=dict)
-    #: Names of deleted indexes that a deviation never frees again.
-    retired_names: set[str] = field(default_factory=set)
-    #: Indexes a deviation leaves out of list_indexes (they were configured).
-    unlisted: set[str] = field(default_factory=set)
+from mockserver.store import (
+    Backup,
+    BackupSeen,
+    Collection,
+    CollectionSeen,
+    Index,
+    IndexSeen,
+    Page,
+    RestoreJob,
+    RestoreJobSeen,
+    RestoreStarted,
+    Store,
+)
 
 
 class Project:
-    """One Pinecone project held in memory. Methods return JSON-ready documents."""
+    """One Pinecone project held in memory. Methods return observations (:mod:`mockserver.store`)."""
 
     def __init__(self, settings: MockSettings, clock: Clock, policy: Policy) -> None:
         self.settings = settings
         self.clock = clock
         self.policy = policy
         self._lock = threading.RLock()
-        self._store = _Store()
+        self._store = Store()
         self._random = random.Random(settings.seed)
         alphabet = string.ascii_lowercase + string.digits
         self._suffix = "".join(self._random.choice(alphabet) for _ in range(7))
@@ -170,19 +66,7 @@ class Project:
         return self.settings.lifecycle_delay
 
     def _purge(self, now: float) -> None:
-        store = self._store
-        for name, index in list(store.indexes.items()):
-            if index.deleted_at is not None and now >= index.deleted_at + self._delay:
-                del store.indexes[name]
-                if self.policy.has(Quirk.NAME_NOT_RELEASED):
-                    store.retired_names.add(name)
-                if self.policy.has(Quirk.DELETED_STILL_LISTED):
-                    index.deleted_at = None
-                    store.ghosts[name] = index
-        for mapping in (store.collections, store.backups):
-            for key, item in list(mapping.items()):
-                if item.deleted_at is not None and now >= item.deleted_at + self._delay:
-                    del mapping[key]
+        lifecycles.purge(self._store, now, self._delay, self.policy)
 
     def _host(self, name: str, deployment: str, placement: dict[str, Any]) -> str:
         if deployment == "serverless":
@@ -198,17 +82,20 @@ class Project:
             raise index_not_found(name)
         return index
 
-    def _render(self, index: Index, now: float, fresh: bool = False) -> dict[str, Any]:
-        return views.index_model(index, *index.state(now, self.policy, fresh), now, fresh)
+    def _seen(self, index: Index, now: float, fresh: bool = False) -> IndexSeen:
+        return observe_index(index, now, self.policy, fresh)
+
+    def _state(self, index: Index, now: float) -> str:
+        return lifecycles.index_state(index, now, self.policy)[1]
 
     # --- indexes ----------------------------------------------------------------------------
 
-    def list_indexes(self) -> list[dict[str, Any]]:
+    def list_indexes(self) -> list[IndexSeen]:
         with self._lock:
             now = self._begin()
-            listed = [self._render(index, now) for name, index in self._store.indexes.items()
+            listed = [self._seen(index, now) for name, index in self._store.indexes.items()
                       if name not in self._store.unlisted]
-            listed += [self._render(ghost, now) for name, ghost in self._store.ghosts.items()
+            listed += [self._seen(ghost, now) for name, ghost in self._store.ghosts.items()
                        if name not in self._store.indexes]
             return listed
 
@@ -222,12 +109,12 @@ class Project:
                 return params["backup_id"] in self._store.backups
             return False
 
-    def describe_index(self, name: str) -> dict[str, Any]:
+    def describe_index(self, name: str) -> IndexSeen:
         with self._lock:
             now = self._begin()
-            return self._render(self._index(name), now)
+            return self._seen(self._index(name), now)
 
-    def create_index(self, draft: dict[str, Any], *, quota_status: int = 403) -> tuple[dict[str, Any], Index]:
+    def create_index(self, draft: dict[str, Any], *, quota_status: int = 403) -> IndexSeen:
         """Create from a draft made by the rules (name, vectors, placement... all checked).
 
         Existence (source collection) -> 400, duplicate name -> 409, quota -> ``quota_status``:
@@ -241,15 +128,10 @@ class Project:
             if taken and self.policy.enforces(Rule.UNIQUE_NAMES):
                 raise already_exists()
             existing = [i for n, i in self._store.indexes.items() if n != name]
-            rules.check_quota(
-                len(existing), 1, self.settings.max_indexes,
-                f"You've reached the max indexes allowed in project {self.settings.project_name} "
-                f"({self.settings.max_indexes}). Increase your quota or upgrade to create more indexes.",
-                status=quota_status,
-            )
+            quotas.check_indexes(self.settings, len(existing), status=quota_status)
             if draft["deployment"] == "pod":
                 pods = draft["placement"]["replicas"] * draft["placement"]["shards"]
-                self._check_pod_quota(sum(i.pods for i in existing), pods)
+                quotas.check_pods(self.settings, sum(i.pods for i in existing), pods)
             index = Index(
                 id=self._new_id(), name=name, host=self._host(name, draft["deployment"], draft["placement"]),
                 vector_type=draft["vector_type"], dimension=draft["dimension"], metric=draft["metric"],
@@ -264,7 +146,7 @@ class Project:
             self._store.indexes[name] = index
             self._store.ghosts.pop(name, None)
             self._store.unlisted.discard(name)
-            return self._render(index, now, fresh=True), index
+            return self._seen(index, now, fresh=True)
 
     def _check_source_collection(self, draft: dict[str, Any]) -> None:
         source = draft.get("source_collection") or draft["placement"].get("source_collection")
@@ -273,20 +155,13 @@ class Project:
         collection = self._store.collections.get(source)
         if collection is None or collection.deleted_at is not None:
             raise bad_request(f"Resource {source} not found")
-        if collection.status(self.clock.now()) != "Ready":
+        if lifecycles.collection_status(collection, self.clock.now()) != "Ready":
             raise bad_request(f"Source collection {source} is not ready.")
         environment = draft["placement"].get("environment")
         if environment is not None and environment != collection.environment:
             raise bad_request("Source collection must be in the same environment as the index.")
 
-    def _check_pod_quota(self, used: int, adding: int) -> None:
-        rules.check_quota(
-            used, adding, self.settings.max_pods,
-            f"You've reached the max pods allowed in project {self.settings.project_name} "
-            f"({self.settings.max_pods}). To increase this limit, adjust your project settings in the console.",
-        )
-
-    def configure_index(self, name: str, change: dict[str, Any]) -> dict[str, Any]:
+    def configure_index(self, name: str, change: dict[str, Any]) -> IndexSeen:
         """Partial update: deletion protection, tag merge, pod size/replicas, read capacity, embed."""
         with self._lock:
             now = self._begin()
@@ -309,7 +184,7 @@ class Project:
             if self.policy.has(Quirk.HIDDEN_AFTER_CONFIGURE):
                 self._store.unlisted.add(name)
             answered = index if self.policy.has(Quirk.CONFIGURE_ANSWERS_OLD_MODEL) else updated
-            return self._render(answered, now, fresh=True)
+            return self._seen(answered, now, fresh=True)
 
     def _merged_tags(self, current: dict[str, str] | None, update: dict[str, str]) -> dict[str, str]:
         """Tags merge key by key; an empty-string value deletes the key."""
@@ -334,7 +209,7 @@ class Project:
             rules.check_pod_resize(self.policy, pod["pod_type"], pod_type)
             others = sum(i.pods for n, i in self._store.indexes.items() if n != index.name)
             if replicas > pod["replicas"]:
-                self._check_pod_quota(others, replicas * pod["shards"])
+                quotas.check_pods(self.settings, others, replicas * pod["shards"])
             state = None
             if pod_type != pod["pod_type"]:
                 smaller = rules.pod_size(pod_type)[1] < rules.pod_size(pod["pod_type"])[1]
@@ -347,7 +222,7 @@ class Project:
             return
         if "read_capacity" in settings:
             wanted = rules.check_read_capacity(settings["read_capacity"])
-            index.capacity_from = views.capacity_now(index, now)
+            index.capacity_from = lifecycles.read_nodes(index, now)
             index.read_capacity = wanted
             index.capacity_until = now + self._delay if wanted["mode"] == "Dedicated" else None
 
@@ -361,7 +236,7 @@ class Project:
                     "Deletion protection is enabled for this index. Disable deletion protection before retrying.",
                 )
             pending = sorted(c.name for c in self._store.collections.values()
-                             if c.source == name and c.status(now) == "Initializing")
+                             if c.source == name and lifecycles.collection_status(c, now) == "Initializing")
             if pending:
                 raise ApiError(
                     412, f"Unable to delete an index. There are pending collections for this index: {pending}"
@@ -372,12 +247,12 @@ class Project:
 
     # --- collections ------------------------------------------------------------------------
 
-    def list_collections(self) -> list[dict[str, Any]]:
+    def list_collections(self) -> list[CollectionSeen]:
         with self._lock:
             now = self._begin()
-            return [views.collection_model(c, c.status(now)) for c in self._store.collections.values()]
+            return [observe_collection(c, now) for c in self._store.collections.values()]
 
-    def create_collection(self, name: str, source: str) -> dict[str, Any]:
+    def create_collection(self, name: str, source: str) -> CollectionSeen:
         """Collections copy a Ready *pod* index. A missing source is 400: the document lists no 404 here."""
         with self._lock:
             now = self._begin()
@@ -386,25 +261,20 @@ class Project:
                 raise bad_request(f"Resource {source} not found")
             if index.deployment != "pod" and self.policy.enforces(Rule.POD_ONLY_COLLECTIONS):
                 raise bad_request("Cannot create collections from serverless indexes. Use backups instead.")
-            if index.state(now, self.policy)[1] not in ("Ready", "ScalingUp", "ScalingDown", "ScalingUpPodSize"):
+            if self._state(index, now) not in lifecycles.SERVING_STATES:
                 raise bad_request(f"Source index {source} is not ready.")
             if name in self._store.collections and self.policy.enforces(Rule.UNIQUE_NAMES):
                 raise already_exists()
-            rules.check_quota(
-                len(self._store.collections), 1, self.settings.max_collections,
-                f"You've reached the max collections allowed in project {self.settings.project_name} "
-                f"({self.settings.max_collections}). Increase your quota or upgrade to create more collections.",
-            )
+            quotas.check_collections(self.settings, len(self._store.collections))
             collection = Collection(name, source, index.placement["environment"], index.dimension,
                                     created_at=now, ready_at=now + self._delay)
             self._store.collections[name] = collection
-            return views.collection_model(collection, collection.status(now, fresh=True))
+            return observe_collection(collection, now, fresh=True)
 
-    def describe_collection(self, name: str) -> dict[str, Any]:
+    def describe_collection(self, name: str) -> CollectionSeen:
         with self._lock:
             now = self._begin()
-            collection = self._collection(name)
-            return views.collection_model(collection, collection.status(now))
+            return observe_collection(self._collection(name), now)
 
     def _collection(self, name: str) -> Collection:
         collection = self._store.collections.get(name)
@@ -422,7 +292,7 @@ class Project:
 
     # --- backups ----------------------------------------------------------------------------
 
-    def list_backups(self, index_name: str | None, limit: int, token: str | None) -> dict[str, Any]:
+    def list_backups(self, index_name: str | None, limit: int, token: str | None) -> Page:
         with self._lock:
             now = self._begin()
             if index_name is not None:
@@ -430,7 +300,7 @@ class Project:
             unfiltered = index_name is None or self.policy.has(Quirk.INDEX_BACKUPS_UNFILTERED)
             backups = [b for b in self._store.backups.values() if unfiltered or b.source_index_name == index_name]
             page, next_token = self._page(backups, limit, token)
-            return views.page([views.backup_model(b, b.status(now)) for b in page], next_token)
+            return Page(tuple(observe_backup(b, now) for b in page), next_token)
 
     def _page(self, items: list, limit: int, token: str | None) -> tuple[list, str | None]:
         offset = rules.page_offset(self.policy, token)
@@ -440,7 +310,7 @@ class Project:
         more = offset + limit < len(items)
         return page, (rules.page_token(offset + limit) if more else None)
 
-    def create_backup(self, index_name: str, name: str | None, description: str | None) -> dict[str, Any]:
+    def create_backup(self, index_name: str, name: str | None, description: str | None) -> BackupSeen:
         """Backups copy a Ready serverless index.
 
         A missing index is 400 (not 404): the document lists no 404 for create_backup, and
@@ -453,13 +323,9 @@ class Project:
                 raise bad_request(f"Index {index_name} not found.")
             if index.deployment != "serverless":
                 raise bad_request("Backups are only supported for serverless indexes.")
-            if index.state(now, self.policy)[1] != "Ready":
+            if self._state(index, now) != "Ready":
                 raise bad_request(f"Index {index_name} is not ready.")
-            rules.check_quota(
-                len(self._store.backups), 1, self.settings.max_backups,
-                f"You've reached the max backups allowed in project {self.settings.project_name} "
-                f"({self.settings.max_backups}). Increase your quota or upgrade to create more backups.",
-            )
+            quotas.check_backups(self.settings, len(self._store.backups))
             backup = Backup(
                 id=self._new_id(), source_index_name=index.name, source_index_id=index.id,
                 cloud=index.placement["cloud"], region=index.placement["region"], vector_type=index.vector_type,
@@ -467,7 +333,7 @@ class Project:
                 name=name, description=description, schema=index.schema, embed=index.embed,
             )
             self._store.backups[backup.id] = backup
-            return views.backup_model(backup, backup.status(now, fresh=True))
+            return observe_backup(backup, now, fresh=True)
 
     def _backup(self, backup_id: str) -> Backup:
         backup = self._store.backups.get(backup_id)
@@ -475,56 +341,55 @@ class Project:
             raise ApiError(404, f"Backup {backup_id} not found.")
         return backup
 
-    def describe_backup(self, backup_id: str) -> dict[str, Any]:
+    def describe_backup(self, backup_id: str) -> BackupSeen:
         with self._lock:
             now = self._begin()
-            backup = self._backup(backup_id)
-            return views.backup_model(backup, backup.status(now))
+            return observe_backup(self._backup(backup_id), now)
 
     def delete_backup(self, backup_id: str) -> None:
         with self._lock:
             now = self._begin()
             backup = self._backup(backup_id)
             pending = [j.id for j in self._store.restore_jobs.values()
-                       if j.backup_id == backup_id and j.progress(now)[0] != "Completed"]
+                       if j.backup_id == backup_id and lifecycles.restore_progress(j, now)[0] != "Completed"]
             if pending:
                 raise ApiError(412, f"Unable to delete backup {backup_id}. There are pending restore jobs: {pending}")
             if backup.deleted_at is None:
                 backup.deleted_at = now
             self._purge(now)
 
-    def create_index_from_backup(self, backup_id: str, draft: dict[str, Any]) -> dict[str, Any]:
+    def create_index_from_backup(self, backup_id: str, draft: dict[str, Any]) -> RestoreStarted:
         """A new serverless index with the backup's vectors, placement and embedding; a restore job."""
         with self._lock:
             now = self._begin()
             backup = self._backup(backup_id)
-            if backup.status(now) != "Ready":
+            if lifecycles.backup_status(backup, now) != "Ready":
                 raise bad_request(f"Backup {backup_id} is not ready.")
             draft = {
                 **draft, "vector_type": backup.vector_type, "dimension": backup.dimension, "metric": backup.metric,
                 "deployment": "serverless", "placement": {"cloud": backup.cloud, "region": backup.region},
                 "schema": backup.schema, "embed": copy.deepcopy(backup.embed),
             }
-            _, index = self.create_index(draft)
+            index = self.create_index(draft).index
             job = RestoreJob(self._new_id(), backup_id, index.name, index.id, now, now + self._delay)
             self._store.restore_jobs[job.id] = job
-            return {"restore_job_id": job.id, "index_id": index.id}
+            return RestoreStarted(job.id, index.id)
 
     # --- restore jobs -----------------------------------------------------------------------
 
-    def list_restore_jobs(self, limit: int, token: str | None) -> dict[str, Any]:
+    def list_restore_jobs(self, limit: int, token: str | None) -> Page:
         with self._lock:
             now = self._begin()
             page, next_token = self._page(list(self._store.restore_jobs.values()), limit, token)
-            return views.page([views.restore_job_model(j, *j.progress(now)) for j in page], next_token)
+            return Page(tuple(observe_restore_job(j, now) for j in page), next_token)
 
-    def describe_restore_job(self, job_id: str) -> dict[str, Any]:
+    def describe_restore_job(self, job_id: str) -> RestoreJobSeen:
         with self._lock:
             now = self._begin()
             job = self._store.restore_jobs.get(job_id)
             if job is None:
                 raise ApiError(404, f"Restore job {job_id} not found.")
-            return views.restore_job_model(job, *job.progress(now))
+            return observe_restore_job(job, now)
 
 
 def _slug(cell: str) -> str:
@@ -548,7 +413,7 @@ def _configured_embed(index: Index, change: dict[str, Any]) -> dict[str, Any]:
             f"Model {model.name} does not match the index: its vector type, dimension and metric must match."
         )
     field_map = rules.check_field_map(change.get("field_map", current.get("field_map", {})))
-    return views.embed_block(
+    return rules.embed_settings(
         model, index.dimension, index.metric, field_map,
         {**current.get("read_parameters", {}), **change.get("read_parameters", {})},
         {**current.get("write_parameters", {}), **change.get("write_parameters", {})},

@@ -253,6 +253,19 @@ def check_embed_model(name: str) -> EmbedModel:
     return model
 
 
+def embed_settings(model: EmbedModel, dimension: int | None, metric: str, field_map: dict[str, Any],
+                   read_parameters: dict[str, Any], write_parameters: dict[str, Any]) -> dict[str, Any]:
+    """The embedding configuration an integrated index keeps, with the default parameters filled in."""
+    block: dict[str, Any] = {"model": model.name, "metric": metric}
+    if dimension is not None:
+        block["dimension"] = dimension
+    block["vector_type"] = model.vector_type
+    block["field_map"] = field_map
+    block["read_parameters"] = {**DEFAULT_READ_PARAMETERS, **read_parameters}
+    block["write_parameters"] = {**DEFAULT_WRITE_PARAMETERS, **write_parameters}
+    return block
+
+
 def check_field_map(field_map: dict[str, Any]) -> dict[str, Any]:
     if "text" not in field_map:
         raise bad_request("Missing required key 'text' in field_map.")
@@ -275,12 +288,7 @@ def embed_vectors(policy: Policy, model: EmbedModel, metric: str | None, dimensi
     return model.vector_type, dimension or model.default_dimension, metric or model.default_metric
 
 
-# --- quotas and pages -----------------------------------------------------------------------
-
-
-def check_quota(used: int, adding: int, limit: int, message: str, *, status: int = 403) -> None:
-    if used + adding > limit:
-        raise ApiError(status, message)
+# --- pages ---------------------------------------------------------------------------------
 
 
 def page_limit(policy: Policy, raw: str | None) -> int:

@@ -1,4 +1,7 @@
-"""JSON documents of the resources, shaped like the document's response schemas.
+"""Observations rendered as the document's response schemas (the only place JSON is shaped).
+
+The model answers with domain objects (:mod:`mockserver.store`): a record together with the
+state it is seen in. Rendering needs no clock and no policy.
 
 Optional fields the resource does not have are *omitted*, never ``null``: the 2026-04
 document marks nothing nullable (production sends some nulls; the mock follows the document).
@@ -6,17 +9,18 @@ document marks nothing nullable (production sends some nulls; the mock follows t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
-from mockserver import rules
-from mockserver.timeline import active as _active
-from mockserver.timeline import rfc3339
-
-if TYPE_CHECKING:
-    from mockserver.model import Backup, Collection, Index, RestoreJob
+from mockserver.store import BackupSeen, CollectionSeen, IndexSeen, Page, RestoreJobSeen, RestoreStarted
 
 
-def index_model(index: Index, ready: bool, state: str, now: float, fresh: bool) -> dict[str, Any]:
+def rfc3339(instant: float) -> str:
+    return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def index_model(seen: IndexSeen) -> dict[str, Any]:
+    index = seen.index
     model: dict[str, Any] = {"name": index.name}
     if index.dimension is not None:
         model["dimension"] = index.dimension
@@ -27,13 +31,18 @@ def index_model(index: Index, ready: bool, state: str, now: float, fresh: bool) 
         model["tags"] = dict(index.tags)
     if index.embed is not None:
         model["embed"] = dict(index.embed)
-    model["spec"] = {index.deployment: _spec(index, now, fresh)}
-    model["status"] = {"ready": ready, "state": state}
+    model["spec"] = {index.deployment: _spec(seen)}
+    model["status"] = {"ready": seen.ready, "state": seen.state}
     model["vector_type"] = index.vector_type
     return model
 
 
-def _spec(index: Index, now: float, fresh: bool) -> dict[str, Any]:
+def index_list(seen: list[IndexSeen]) -> dict[str, Any]:
+    return {"indexes": [index_model(item) for item in seen]}
+
+
+def _spec(seen: IndexSeen) -> dict[str, Any]:
+    index = seen.index
     if index.deployment == "pod":
         pod = index.placement
         spec = {"environment": pod["environment"], "replicas": pod["replicas"], "shards": pod["shards"],
@@ -43,7 +52,7 @@ def _spec(index: Index, now: float, fresh: bool) -> dict[str, Any]:
                 spec[optional] = pod[optional]
         return spec
     spec = dict(index.placement)
-    spec["read_capacity"] = read_capacity(index, now, fresh)
+    spec["read_capacity"] = read_capacity(seen)
     if index.source_collection is not None:
         spec["source_collection"] = index.source_collection
     if index.schema is not None:
@@ -51,42 +60,20 @@ def _spec(index: Index, now: float, fresh: bool) -> dict[str, Any]:
     return spec
 
 
-def capacity_now(index: Index, now: float, fresh: bool = False) -> tuple[int, int]:
-    """(replicas, shards) serving reads right now; (0, 0) for OnDemand."""
-    config = index.read_capacity or {"mode": "OnDemand"}
-    if config["mode"] != "Dedicated":
-        return 0, 0
-    if _active(index.capacity_until, now, fresh):
-        return index.capacity_from
-    manual = config["dedicated"]["manual"]
-    return manual["replicas"], manual["shards"]
-
-
-def read_capacity(index: Index, now: float, fresh: bool) -> dict[str, Any]:
+def read_capacity(seen: IndexSeen) -> dict[str, Any]:
     """The response form: OnDemand is always Ready; Dedicated shows Scaling until it has its nodes."""
-    config = index.read_capacity or {"mode": "OnDemand"}
+    config = seen.index.read_capacity or {"mode": "OnDemand"}
     if config["mode"] != "Dedicated":
         return {"mode": "OnDemand", "status": {"state": "Ready"}}
-    replicas, shards = capacity_now(index, now, fresh)
+    replicas, shards = seen.read_nodes
     manual = config["dedicated"]["manual"]
     state = "Ready" if (replicas, shards) == (manual["replicas"], manual["shards"]) else "Scaling"
     return {"mode": "Dedicated", "dedicated": config["dedicated"],
             "status": {"state": state, "current_replicas": replicas, "current_shards": shards}}
 
 
-def embed_block(model: rules.EmbedModel, dimension: int | None, metric: str, field_map: dict[str, Any],
-                read_parameters: dict[str, Any], write_parameters: dict[str, Any]) -> dict[str, Any]:
-    block: dict[str, Any] = {"model": model.name, "metric": metric}
-    if dimension is not None:
-        block["dimension"] = dimension
-    block["vector_type"] = model.vector_type
-    block["field_map"] = field_map
-    block["read_parameters"] = {**rules.DEFAULT_READ_PARAMETERS, **read_parameters}
-    block["write_parameters"] = {**rules.DEFAULT_WRITE_PARAMETERS, **write_parameters}
-    return block
-
-
-def collection_model(collection: Collection, status: str) -> dict[str, Any]:
+def collection_model(seen: CollectionSeen) -> dict[str, Any]:
+    collection, status = seen.collection, seen.status
     model: dict[str, Any] = {"name": collection.name, "status": status, "environment": collection.environment}
     if collection.dimension is not None:
         model["dimension"] = collection.dimension
@@ -96,14 +83,19 @@ def collection_model(collection: Collection, status: str) -> dict[str, Any]:
     return model
 
 
-def backup_model(backup: Backup, status: str) -> dict[str, Any]:
+def collection_list(seen: list[CollectionSeen]) -> dict[str, Any]:
+    return {"collections": [collection_model(item) for item in seen]}
+
+
+def backup_model(seen: BackupSeen) -> dict[str, Any]:
+    backup = seen.backup
     model: dict[str, Any] = {"backup_id": backup.id, "source_index_name": backup.source_index_name,
                              "source_index_id": backup.source_index_id}
     if backup.name is not None:
         model["name"] = backup.name
     if backup.description is not None:
         model["description"] = backup.description
-    model.update({"status": status, "cloud": backup.cloud, "region": backup.region})
+    model.update({"status": seen.status, "cloud": backup.cloud, "region": backup.region})
     if backup.dimension is not None:
         model["dimension"] = backup.dimension
     model["metric"] = backup.metric
@@ -114,17 +106,30 @@ def backup_model(backup: Backup, status: str) -> dict[str, Any]:
     return model
 
 
-def restore_job_model(job: RestoreJob, status: str, percent: float) -> dict[str, Any]:
+def restore_job_model(seen: RestoreJobSeen) -> dict[str, Any]:
+    job = seen.job
     model: dict[str, Any] = {"restore_job_id": job.id, "backup_id": job.backup_id,
                              "target_index_name": job.target_index_name, "target_index_id": job.target_index_id,
-                             "status": status, "created_at": rfc3339(job.created_at)}
-    if status == "Completed":
+                             "status": seen.status, "created_at": rfc3339(job.created_at)}
+    if seen.status == "Completed":
         model["completed_at"] = rfc3339(job.finished_at)
-    model["percent_complete"] = percent
+    model["percent_complete"] = seen.percent_complete
     return model
 
 
-def page(items: list[dict[str, Any]], next_token: str | None) -> dict[str, Any]:
+def restore_started(started: RestoreStarted) -> dict[str, Any]:
+    return {"restore_job_id": started.restore_job_id, "index_id": started.index_id}
+
+
+def backup_page(page: Page) -> dict[str, Any]:
+    return _page([backup_model(item) for item in page.items], page.next_token)
+
+
+def restore_job_page(page: Page) -> dict[str, Any]:
+    return _page([restore_job_model(item) for item in page.items], page.next_token)
+
+
+def _page(items: list[dict[str, Any]], next_token: str | None) -> dict[str, Any]:
     """A paginated list; ``pagination`` only when there is a next page (it is not nullable)."""
     body: dict[str, Any] = {"data": items}
     if next_token is not None:
