@@ -1,0 +1,134 @@
+"""Where the embedded run's CPU goes, by phase: startup, examples, coverage, fuzzing,
+stateful, scenarios, response validation, the in-process mock, reports.
+
+    python benchmarks/phase_profile.py [RUN OPTIONS ...]        (default: --seed 1)
+
+It runs ``pinecone-conformance run`` in this process under a sampling profiler of every
+thread: every few milliseconds it reads each thread's own CPU clock and charges the CPU
+used since the last sample to what that thread's stack shows it doing. The phase of a
+Schemathesis worker thread is an argument its thread was started with, which only an
+in-process sampler can read (py-spy sees the stack but not the phase; pyinstrument and
+cProfile follow one thread), hence this small sampler on ``sys._current_frames``. Response
+validation, the mock and imports are charged first, whatever phase they run in, so the
+phase lines are the phases' own work. A benchmark: it prints figures and asserts nothing.
+The machine's load average is printed beside the figures: on a shared machine, wall
+times move with it (CPU times much less).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+INTERVAL = 0.005
+
+#: (label, test on one frame's file and function name); the first match from the innermost
+#: frame outwards wins for the "charged first" group, then the phase group is looked up.
+CHARGED_FIRST = (
+    ("validation (openapi-core, views)", lambda path, name: path.endswith("conformance/validation.py")),
+    ("response checks (semantic)", lambda path, name: path.endswith("conformance/response_checks.py")),
+    ("mock server (in process)", lambda path, name: "/mockserver/" in path),
+    ("in-process transport (ASGI event loop, TestClient)",
+     lambda path, name: "/anyio/" in path or "starlette/testclient" in path or "schemathesis/python/asgi" in path),
+    ("imports", lambda path, name: name == "_find_and_load"),
+    ("reports", lambda path, name: "/reports/" in path or name == "_write_reports"),
+)
+
+
+def _phase_of(frame, thread: threading.Thread | None) -> str:
+    """What a thread (its innermost ``frame``) is doing."""
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    for label, matches in CHARGED_FIRST:
+        if any(matches(f.f_code.co_filename, f.f_code.co_name) for f in frames):
+            return label
+    # a Schemathesis unit-test worker is started with its phase as an argument (read, never
+    # a frame's locals: reading those from another thread is not safe)
+    phase = (getattr(thread, "_kwargs", None) or {}).get("phase")
+    if phase is not None:
+        return str(getattr(phase, "value", phase))
+    for f in frames:
+        path, name = f.f_code.co_filename, f.f_code.co_name
+        if "schemathesis/engine/run/stateful" in path:
+            return "stateful"
+        if path.endswith("conformance/scenarios/"):
+            return "scenarios"
+        if name in ("pytest_collection", "pytest_collect_file", "pytest_sessionstart"):
+            return "startup (collection, session)"
+    return "other (pytest, engine coordination, schema loading)"
+
+
+class Sampler(threading.Thread):
+    """Charges each thread's CPU time, sample by sample, to what its stack shows."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="phase-sampler")
+        self.cpu: Counter = Counter()
+        self._last: dict[int, float] = {}
+        self._stop_event = threading.Event()
+        self.overhead = 0.0
+
+    def run(self) -> None:
+        me = threading.get_ident()
+        while not self._stop_event.wait(INTERVAL):
+            threads = {thread.ident: thread for thread in threading.enumerate()}
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                try:
+                    used = time.clock_gettime(time.pthread_getcpuclockid(ident))
+                except (OSError, ProcessLookupError):
+                    continue  # the thread ended meanwhile
+                delta = used - self._last.get(ident, 0.0)
+                self._last[ident] = used
+                if delta > 0:
+                    self.cpu[_phase_of(frame, threads.get(ident))] += delta
+        self.overhead = time.thread_time()
+
+    def stop(self) -> float:
+        """Stop; return the sampler's own CPU time (its overhead)."""
+        self._stop_event.set()
+        self.join()
+        return self.overhead
+
+
+def main(argv: list[str]) -> None:
+    run_options = argv or ["--seed", "1"]
+    load_before = os.getloadavg()
+    started_wall, started_cpu = time.monotonic(), time.process_time()
+    sampler = Sampler()
+    sampler.start()
+    from conformance.cli import main as cli_main
+
+    with tempfile.TemporaryDirectory() as output:
+        code = cli_main(["run", *run_options, "-o", output, "--no-progress"])
+        record = json.loads((Path(output) / "run.json").read_text())
+    overhead = sampler.stop()
+    wall, cpu = time.monotonic() - started_wall, time.process_time() - started_cpu
+    load_after = os.getloadavg()
+
+    sampled = sum(sampler.cpu.values())
+    requests = record.get("requests_total", 0)
+    print(f"\nembedded run `pinecone-conformance run {' '.join(run_options)}`: exit {code}, {requests} requests")
+    print(f"wall {wall:6.1f} s   CPU {cpu:6.1f} s (sampler overhead {overhead:.1f} s)   "
+          f"CPU per request {1000 * (cpu - overhead) / max(requests, 1):.1f} ms")
+    print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after (2 cores shared: wall times "
+          f"move with the load)   PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")
+    print(f"\n{'CPU by phase':<54} {'s':>7} {'%':>6}")
+    for label, seconds in sampler.cpu.most_common():
+        print(f"{label:<54} {seconds:7.2f} {100 * seconds / sampled:5.1f}%")
+    print(f"{'(sampled in all)':<54} {sampled:7.2f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
