@@ -266,7 +266,7 @@ class Project:
             if name in self._store.collections and self.policy.enforces(Rule.UNIQUE_NAMES):
                 raise already_exists()
             quotas.check_collections(self.settings, len(self._store.collections))
-            collection = Collection(name, source, index.placement["environment"], index.dimension,
+            collection = Collection(name, source, _environment_of(index), index.dimension,
                                     created_at=now, ready_at=now + self._delay)
             self._store.collections[name] = collection
             return observe_collection(collection, now, fresh=True)
@@ -390,6 +390,13 @@ class Project:
             if job is None:
                 raise ApiError(404, f"Restore job {job_id} not found.")
             return observe_restore_job(job, now)
+
+
+def _environment_of(index: Index) -> str:
+    """Where a collection of ``index`` lives: its pod (or BYOC) environment; for a serverless index
+    (only a deviation copies one) a name in the pod environments' style, ``us-east-1-aws``."""
+    placement = index.placement
+    return placement.get("environment") or f"{placement['region']}-{placement['cloud']}"
 
 
 def _slug(cell: str) -> str:

@@ -307,3 +307,14 @@ def test_vanishes_from_list_after_update():
     vanishing.get("/indexes")
     assert vanishing.post("/indexes", json={"name": "changed", "dimension": 8, "spec": SERVERLESS}).status_code == 201
     assert [i["name"] for i in vanishing.get("/indexes").json()["indexes"]] == ["kept", "changed"]
+
+
+def test_collection_from_serverless_is_accepted_not_a_crash():
+    """The deviation does what it says (201), rather than failing with a 500 of its own."""
+    client = _client(["collection-from-serverless-accepted"])
+    assert client.post("/indexes", json={"name": "sl", "dimension": 8, "spec": SERVERLESS}).status_code == 201
+    assert client.get("/indexes/sl").json()["status"]["ready"]
+    created = client.post("/collections", json={"name": "from-sl", "source": "sl"})
+    assert created.status_code == 201
+    assert created.json()["environment"] == "us-east-1-aws" and created.json()["dimension"] == 8
+    assert _client().post("/collections", json={"name": "from-sl", "source": "nope"}).status_code == 400
