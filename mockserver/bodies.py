@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -68,6 +69,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a double (``1e400``) is refused as serde_json
+    refuses it, rather than becoming ``inf``, which no JSON answer could carry back."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
 #: Deepest nesting of arrays and objects a body may have: serde_json's recursion limit. Deeper
 #: bodies are refused here, so no later step (null stripping, shape validation, rendering an
 #: echoed value) ever recurses deeper than this.
@@ -77,12 +87,13 @@ MAX_NESTING = 128
 def parse_json(body: bytes) -> Any:
     """The JSON value of ``body``; 400 when it is not JSON, as serde_json refuses it.
 
-    Besides syntax, serde_json refuses two things Python's ``json`` accepts, and so does
-    this function: nesting deeper than :data:`MAX_NESTING`, and a ``\\uD800``-style escape
-    of a lone surrogate (not a Unicode character: it could not even be written back as UTF-8).
+    Besides syntax, serde_json refuses three things Python's ``json`` accepts, and so does
+    this function: nesting deeper than :data:`MAX_NESTING`, a ``\\uD800``-style escape of a
+    lone surrogate (not a Unicode character: it could not even be written back as UTF-8),
+    and a number beyond a double's range.
     """
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         raise ApiError(400, "Failed to parse the request body as JSON: invalid UTF-8") from None
     except json.JSONDecodeError as error:

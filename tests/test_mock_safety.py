@@ -159,3 +159,17 @@ def test_default_body_limit_is_one_mebibyte():
     client = CheckedClient(create_app())
     body = json.dumps({"name": "x", "padding": "p" * (1024 * 1024)}).encode()
     assert client.post("/indexes", content=body).status_code == 400
+
+
+def test_numbers_beyond_a_double_are_refused_not_echoed_as_infinity():
+    """``1e400`` would be stored as ``inf`` and echoed as ``Infinity``: an answer no JSON parser reads."""
+    client = _client()
+    schema = b'{"name":"inf","dimension":8,"spec":{"serverless":{"cloud":"aws","region":"us-east-1",' \
+             b'"schema":{"fields":{"x":{"filterable":true,"w":1e400}}}}}}'
+    refused = client.post("/indexes", content=schema)
+    assert refused.status_code == 400 and "out of range" in refused.json()["error"]["message"]
+    assert client.post("/indexes", content=b'{"name":"neg","dimension":-1e999}').status_code == 400
+    listed = client.get("/indexes")
+    assert "Infinity" not in listed.text and [i["name"] for i in listed.json()["indexes"]] == ["existing"]
+    small = schema.replace(b"1e400", b"1e300")
+    assert client.post("/indexes", content=small).status_code == 201
