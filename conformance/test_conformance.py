@@ -85,7 +85,7 @@ def test_stateful(conformance_state, conformance_schema, request):
 
 
 def test_scenario(scenario, conformance_state, conformance_client, request):
-    """A sequence check (see conformance/scenarios.py)."""
+    """A sequence check (see conformance/scenarios/)."""
     if not _phases(request.config, ("scenarios",)):
         pytest.skip("scenarios not selected")
     before = len(conformance_state.store_errors())

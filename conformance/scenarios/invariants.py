@@ -1,0 +1,91 @@
+"""Invariants across operations, checked wherever two answers about one resource meet.
+
+Everything describe says exists is in its list (and everything of ours the list shows can be
+described), with the same fields; after a configure, describe and list agree with the
+configure answer; after a delete, neither shows the resource. These catch a class of
+deviation (a list that drops or mangles an entry after an update, a describe that disagrees
+with the list) without naming any particular one.
+"""
+
+from __future__ import annotations
+
+from conformance.scenarios.base import (
+    SERVERLESS,
+    SUCCESS,
+    Reply,
+    Scenario,
+    create_index,
+    delete_index,
+    describe_index,
+    wait_ready,
+)
+
+#: Fields that may legitimately differ between two answers a moment apart.
+MOVING_FIELDS = ("status",)
+
+
+def _entry(listed: Reply, name: str) -> dict | None:
+    for item in listed.field("indexes", default=[]) or []:
+        if isinstance(item, dict) and item.get("name") == name:
+            return item
+    return None
+
+
+def _differences(one: dict, other: dict) -> list[str]:
+    keys = (set(one) | set(other)) - set(MOVING_FIELDS)
+    return sorted(key for key in keys if one.get(key) != other.get(key))
+
+
+def agree(s: Scenario, name: str, after: str, expected: dict | None = None) -> None:
+    """describe(name) and its entry in list_indexes agree, and both show ``expected`` fields."""
+    described = describe_index(s, name)
+    if described.status != 200:
+        s.fail("list_describe_agree", f"after {after}, index {name} cannot be described ({described.status})", described)
+        return
+    found, listed = s.wait_for(lambda: s.client.call("list_indexes"), lambda r: _entry(r, name) is not None)
+    entry = _entry(listed, name)
+    if entry is None:
+        s.fail("list_describe_agree", f"after {after}, describe finds index {name} but list_indexes does not "
+               f"show it ({s.gave_up})", listed)
+        return
+    differing = _differences(described.body if isinstance(described.body, dict) else {}, entry)
+    if differing:
+        s.fail("list_describe_agree", f"after {after}, list_indexes and describe disagree about {name} on "
+               f"{', '.join(differing)}", listed)
+    for key, value in (expected or {}).items():
+        for source, seen in (("describe_index", described.field(key)), ("list_indexes", entry.get(key))):
+            if seen != value:
+                s.fail("list_describe_agree", f"after {after}, {source} shows {key}={seen!r} for {name}, "
+                       f"the {after} answer said {value!r}", described if source == "describe_index" else listed)
+    s.passed("list_describe_agree", "list_indexes")
+
+
+def ours_in_list_are_described(s: Scenario) -> None:
+    """The other way round: every index of this run that the list shows can be described."""
+    listed = s.client.call("list_indexes")
+    for item in listed.field("indexes", default=[]) or []:
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str) and s.state.policy.owns(name):
+            described = describe_index(s, name)
+            if described.status == 404:
+                s.fail("list_describe_agree", f"list_indexes shows {name}, describe says 404", described)
+
+
+def list_and_describe_agree(s: Scenario) -> None:
+    """create -> agree; configure (tags, protection) -> agree with the configure answer; delete -> neither."""
+    name = s.new_name("inv")
+    created = create_index(s, {"name": name, "dimension": 7, "metric": "euclidean", "spec": SERVERLESS,
+                               "tags": {"phase": "created"}}, "create of an index to compare answers about")
+    wait_ready(s, name)
+    agree(s, name, "create", {key: created.field(key) for key in ("dimension", "metric", "tags")
+                              if created.field(key) is not None})
+    for change in ({"tags": {"phase": "configured", "extra": "yes"}}, {"deletion_protection": "enabled"},
+                   {"deletion_protection": "disabled"}):
+        reply = s.client.call("configure_index", path={"index_name": name}, body=change)
+        if not s.expect(reply, SUCCESS, "configure_accepted", f"configure {change} of {name}"):
+            continue
+        shown = {key: reply.field(key) for key in ("tags", "deletion_protection", "dimension", "metric")
+                 if isinstance(reply.body, dict) and key in reply.body}
+        agree(s, name, f"configure {change}", shown)
+    ours_in_list_are_described(s)
+    delete_index(s, name)
