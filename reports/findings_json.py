@@ -22,7 +22,7 @@ from reports.facts import counts_by_kind, counts_by_severity, coverage, verdict
 from reports.grouping import Group, group
 from reports.scrub import redact_finding, redact_record, secret_tuple
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = "findings.schema.json"
 FINDINGS_JSON = "findings.json"
 
@@ -38,6 +38,7 @@ def _group_dict(g: Group) -> dict:
         "fingerprint": g.fingerprint,
         "severity": g.severity,
         "kind": g.kind,
+        "authority": g.authority,
         "check": g.check,
         "operation": g.operation,
         "status": g.status,
@@ -70,6 +71,7 @@ def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group
             "finished_at": record.finished_at,
             "tool_versions": dict(record.tool_versions),
             "options": dict(record.options),
+            "profile": record.options.get("profile", "contract"),
             "requests_total": record.requests_total,
             "throttled": record.throttled,
             "retried": record.retried,

@@ -34,6 +34,8 @@ class Group:
     kind: str
     message: str
     occurrences: tuple[Finding, ...] = ()
+    authority: str = "contract"
+    """``contract`` (the document) or ``production`` (production parity); see :mod:`core.checks`."""
     """Every finding of the group, in the order they were found."""
 
     @property
@@ -76,6 +78,7 @@ def group(findings: Iterable[Finding]) -> list[Group]:
             kind=representative.kind,
             message=representative.message,
             occurrences=tuple(items),
+            authority=representative.authority,
         ))
     groups.sort(key=lambda g: (severity_rank(g.severity), -g.count, g.row, g.check,
                                -1 if g.status is None else g.status, g.location or ""))

@@ -139,11 +139,21 @@ def rerun_command(record: RunRecord, g: Group) -> str | None:
     return " ".join(shlex.quote(part) for part in parts)
 
 
+def _authority(g: Group) -> str:
+    """``contract (pointer)`` or ``production (R-xxx, confidence)``: what the check enforces."""
+    details = g.representative.details or {}
+    reference = details.get("authority_reference")
+    confidence = details.get("confidence")
+    extra = ", ".join(str(part) for part in (reference, confidence) if part)
+    return f"{g.authority} ({extra})" if extra else g.authority
+
+
 def _finding(g: Group, record: RunRecord) -> str:
     f = g.representative
     seed = f.seed if f.seed is not None else record.seed
     facts = [("operation", f"<code>{e(g.row)}</code>"), ("check", f"<code>{e(g.check)}</code>"),
-             ("kind", e(g.kind)), ("status", e(g.status) if g.status is not None else "—"),
+             ("kind", e(g.kind)), ("authority", e(_authority(g))),
+             ("status", e(g.status) if g.status is not None else "—"),
              ("schema location", f"<code>{e(g.location)}</code>" if g.location else "—"),
              ("seed", e(seed) if seed is not None else "—"), ("occurrences", e(g.count)),
              ("fingerprint", f"<code>{e(g.fingerprint)}</code>")]

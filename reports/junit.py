@@ -51,7 +51,10 @@ def describe(g: Group, seed: int | None = None) -> str:
     """A deviation as plain text: what, how often, and how to reproduce it."""
     f = g.representative
     seed = f.seed if f.seed is not None else seed
-    lines = [f"[{g.severity}] {g.message}", f"  kind: {g.kind}; occurrences: {g.count}"]
+    lines = [f"[{g.severity}] {g.message}", f"  kind: {g.kind}; authority: {g.authority}"
+             + (f" ({g.representative.details.get('authority_reference')})"
+                if (g.representative.details or {}).get("authority_reference") else "")
+             + f"; occurrences: {g.count}"]
     if g.status is not None:
         lines.append(f"  status: {g.status}")
     if g.location:

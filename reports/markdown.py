@@ -51,6 +51,7 @@ def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Grou
     if record.spec_sha256:
         about.append(f"(sha256 `{record.spec_sha256[:12]}`)")
     about.append(f"against `{cell(record.target or '?')}`")
+    about.append(f"· profile `{cell(record.options.get('profile', 'contract'))}`")
     if record.seed is not None:
         about.append(f"· seed `{record.seed}`")
     if record.run_id:
@@ -67,13 +68,27 @@ def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Grou
             lines.append(f"| {severity} | {n} | {sum(1 for g in groups if g.severity == severity)} |")
         lines += ["", "| Kind | Findings |", "| --- | ---: |"]
         lines += [f"| {cell(kind)} | {n} |" for kind, n in by_kind.items()]
-        shown = groups[:top]
-        lines += ["", f"### Top deviations ({len(shown)} of {len(groups)})", "",
-                  "| Severity | Operation | Check | Status | Count | Message |",
-                  "| --- | --- | --- | ---: | ---: | --- |"]
-        for g in shown:
-            lines.append(f"| {g.severity} | `{cell(g.row)}` | `{cell(g.check)}` | "
-                         f"{'' if g.status is None else g.status} | {g.count} | {cell(g.message)} |")
+        contract_groups = [g for g in groups if g.authority != "production"]
+        parity = [g for g in groups if g.authority == "production"]
+        if contract_groups:
+            shown = contract_groups[:top]
+            lines += ["", f"### Top deviations ({len(shown)} of {len(contract_groups)})", "",
+                      "| Severity | Operation | Check | Status | Count | Message |",
+                      "| --- | --- | --- | ---: | ---: | --- |"]
+            for g in shown:
+                lines.append(f"| {g.severity} | `{cell(g.row)}` | `{cell(g.check)}` | "
+                             f"{'' if g.status is None else g.status} | {g.count} | {cell(g.message)} |")
+        if parity:
+            shown = parity[:top]
+            lines += ["", f"### Production parity ({len(shown)} of {len(parity)})", "",
+                      "Production Pinecone behaves otherwise where the document is silent or wrong; under the "
+                      "`contract` profile these never fail the run.", "",
+                      "| Severity | Operation | Check | Rule | Status | Count | Message |",
+                      "| --- | --- | --- | --- | ---: | ---: | --- |"]
+            for g in shown:
+                rule = (g.representative.details or {}).get("authority_reference", "")
+                lines.append(f"| {g.severity} | `{cell(g.row)}` | `{cell(g.check)}` | {cell(rule, 60)} | "
+                             f"{'' if g.status is None else g.status} | {g.count} | {cell(g.message)} |")
         lines.append("")
 
     lines += ["### Coverage", ""]

@@ -94,7 +94,7 @@ def test_bad_input_exits_2_in_one_line(runs, tmp_path, capsys, bad):
     if bad == "not-json":
         path.write_text("{oops")
     elif bad == "invalid":
-        path.write_text(json.dumps({"schema_version": 1, "groups": [{"fingerprint": 3}]}))
+        path.write_text(json.dumps({"schema_version": 2, "groups": [{"fingerprint": 3}]}))
     elif bad == "directory-without-file":
         path = tmp_path
     code, out, err = run_cli(capsys, runs["clean"], path)

@@ -71,7 +71,7 @@ def test_findings_json_validates_and_holds_everything(written):
 
 @pytest.mark.parametrize("breakage", [
     lambda d: d.pop("run"),
-    lambda d: d.update(schema_version=2),
+    lambda d: d.update(schema_version=99),
     lambda d: d["findings"][0].update(severity="fatal"),
     lambda d: d["findings"][0].pop("check"),
     lambda d: d["groups"][0].update(count=0),
@@ -95,7 +95,7 @@ def test_load_accepts_file_or_directory_and_rejects_bad_files(written, tmp_path)
     (tmp_path / "findings.json").write_text("{not json")
     with pytest.raises(InvalidFindingsFile, match="not JSON"):
         load(tmp_path)
-    (tmp_path / "findings.json").write_text(json.dumps({"schema_version": 1, "groups": []}))
+    (tmp_path / "findings.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "groups": []}))
     with pytest.raises(InvalidFindingsFile, match="not a valid findings.json"):
         load(tmp_path)
 
