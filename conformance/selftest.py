@@ -1,22 +1,28 @@
 """The kill matrix: switch on each seeded deviation of the mock in turn, run the real suite,
 and require that it is caught by a check of the right kind.
 
-Each deviation is run in its own process (the same ``pinecone-conformance run`` a user
-types, restricted to the operations through which the deviation shows), two at a time.
-"Caught" means: the run exits 1 and at least one error finding is of a kind that names the
-deviation's category (a response-schema deviation must be caught by a schema check, not by
-an unrelated 500). The matrix is printed as deviation x check.
+Each deviation gets a run of its own, with only that deviation switched on (deviations never
+mask each other): the same ``pinecone-conformance run`` a user types, restricted to the
+operations through which the deviation shows. The runs are shared out over a few worker
+processes (two by default), each running one deviation after another in process, so the
+start-up (interpreter, imports, the document) is paid once per worker instead of once per
+deviation. A run a worker could not finish (the worker died) is run again in a process of
+its own. "Caught" means: the run exits 1 and at least one error finding is of a kind that
+names the deviation's category (a response-schema deviation must be caught by a schema
+check, not by an unrelated 500). The matrix is printed as deviation x check.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import select
 import subprocess
 import sys
+import threading
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +44,9 @@ KINDS_FOR_CATEGORY = {
 #: some other deviation, and the matrix stays fast enough for CI).
 MAX_OPERATIONS = 4
 
+#: Seconds one deviation's run may take.
+RUN_TIMEOUT = 900
+
 
 @dataclass
 class Row:
@@ -53,15 +62,17 @@ class Row:
         return self.exit_code == 1 and bool(set(self.kinds) & KINDS_FOR_CATEGORY.get(self.category, set()))
 
 
-def run_one(deviation, *, seed: int, max_examples: int, output: Path) -> Row:
-    operations = list(deviation.operations)[:MAX_OPERATIONS]
-    command = [sys.executable, "-m", "conformance", "run", "--deviation", deviation.name, "--seed", str(seed),
-               "--max-examples", str(max_examples), "-o", str(output), "--no-progress"]
-    for operation in operations:
-        command += ["--operation", operation]
-    started = time.monotonic()
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    row = Row(deviation.name, deviation.category, completed.returncode, time.monotonic() - started)
+def _run_arguments(deviation, *, seed: int, max_examples: int, output: Path) -> list[str]:
+    """``pinecone-conformance`` arguments for one deviation's run."""
+    arguments = ["run", "--deviation", deviation.name, "--seed", str(seed), "--max-examples", str(max_examples),
+                 "-o", str(output), "--no-progress"]
+    for operation in list(deviation.operations)[:MAX_OPERATIONS]:
+        arguments += ["--operation", operation]
+    return arguments
+
+
+def _row(deviation, exit_code: int, seconds: float, output: Path) -> Row:
+    row = Row(deviation.name, deviation.category, exit_code, seconds)
     for finding in FindingStore(output / FINDINGS_DIR):
         if finding.severity == "error":
             row.checks[finding.check] += 1
@@ -69,14 +80,102 @@ def run_one(deviation, *, seed: int, max_examples: int, output: Path) -> Row:
     return row
 
 
+def run_one(deviation, *, seed: int, max_examples: int, output: Path) -> Row:
+    """One deviation's run in a process of its own."""
+    command = [sys.executable, "-m", "conformance", *_run_arguments(deviation, seed=seed, max_examples=max_examples,
+                                                                     output=output)]
+    started = time.monotonic()
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    return _row(deviation, completed.returncode, time.monotonic() - started, output)
+
+
+def _worker_command(*, seed: int, max_examples: int, workdir: Path) -> list[str]:
+    return [sys.executable, "-m", "conformance.selftest", "--seed", str(seed), "--max-examples", str(max_examples),
+            str(workdir)]
+
+
+def _work(worker: subprocess.Popen, queue: deque, lock: threading.Lock, results: dict) -> None:
+    """Feed deviation names to one worker process, one at a time, until the queue is empty
+    (or the worker died: what it had not finished stays unjudged, and is run alone below)."""
+    while True:
+        with lock:
+            if not queue:
+                break
+            name = queue.popleft()
+        try:
+            worker.stdin.write(name + "\n")
+            worker.stdin.flush()
+            ready, _, _ = select.select([worker.stdout], [], [], RUN_TIMEOUT)
+            answer = worker.stdout.readline() if ready else ""
+        except OSError:
+            answer = ""
+        if not answer:  # the worker died (or hangs): stop it; its deviation is run alone below
+            worker.kill()
+            return
+        exit_code, seconds = json.loads(answer)
+        results[name] = (exit_code, seconds)
+
+
 def kill_matrix(names: list[str] | None = None, *, seed: int = 1, max_examples: int = 5, parallel: int = 2,
                 workdir: Path = Path("selftest-report")) -> list[Row]:
     from mockserver.deviations import CATALOG
 
     chosen = [CATALOG[name] for name in (names or list(CATALOG))]
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(run_one, d, seed=seed, max_examples=max_examples, output=workdir / d.name) for d in chosen]
-        return [future.result() for future in futures]
+    workdir.mkdir(parents=True, exist_ok=True)
+    # The runs over more operations take longest: start them first, so no worker is left
+    # with a long run at the end while the others are idle.
+    queue = deque(d.name for d in sorted(chosen, key=lambda d: -len(d.operations[:MAX_OPERATIONS])))
+    lock, results = threading.Lock(), {}
+    workers = []
+    with open(workdir / "workers.log", "ab") as log:
+        for _ in range(max(1, min(parallel, len(chosen)))):
+            workers.append(subprocess.Popen(_worker_command(seed=seed, max_examples=max_examples, workdir=workdir),
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True))
+    feeders = [threading.Thread(target=_work, args=(worker, queue, lock, results), daemon=True) for worker in workers]
+    for feeder in feeders:
+        feeder.start()
+    for feeder in feeders:
+        feeder.join()
+    for worker in workers:
+        try:
+            worker.stdin.close()
+        except OSError:
+            pass
+        worker.wait(timeout=60)
+    rows = []
+    for deviation in chosen:
+        output = workdir / deviation.name
+        if deviation.name in results:
+            exit_code, seconds = results[deviation.name]
+            rows.append(_row(deviation, exit_code, seconds, output))
+        else:
+            rows.append(run_one(deviation, seed=seed, max_examples=max_examples, output=output))
+    return rows
+
+
+def _serve_as_worker(argv: list[str]) -> None:
+    """A worker process: read deviation names from stdin, run each in this process (its
+    output to the log on stderr), answer each with one JSON line ``[exit code, seconds]``."""
+    parser = argparse.ArgumentParser(prog="python -m conformance.selftest")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--max-examples", type=int, required=True)
+    parser.add_argument("workdir", type=Path)
+    args = parser.parse_args(argv)
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # what the runs print goes to the log, never into the answers
+
+    from conformance.cli import main
+    from mockserver.deviations import CATALOG
+
+    for line in sys.stdin:
+        name = line.strip()
+        started = time.monotonic()
+        code = main(_run_arguments(CATALOG[name], seed=args.seed, max_examples=args.max_examples,
+                                   output=args.workdir / name))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        answers.write(json.dumps([code, time.monotonic() - started]) + "\n")
+        answers.flush()
 
 
 def render(rows: list[Row]) -> str:
@@ -102,3 +201,7 @@ def main_selftest(args: argparse.Namespace) -> int:
         {"deviation": r.deviation, "category": r.category, "caught": r.caught, "exit_code": r.exit_code,
          "seconds": round(r.seconds, 2), "checks": dict(r.checks)} for r in rows], indent=2), encoding="utf-8")
     return 0 if all(row.caught for row in rows) else 1
+
+
+if __name__ == "__main__":
+    _serve_as_worker(sys.argv[1:])
