@@ -16,6 +16,7 @@ ignores) are one value list here; :attr:`Node.values_source` says which keyword 
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 
 from core.errors import SpecError
@@ -92,6 +93,11 @@ def display_path(path: tuple[str, ...]) -> str:
     for segment in path:
         text += segment if segment == "[]" or not text else f".{segment}"
     return text
+
+
+def canonical(value: object) -> str:
+    """A value as comparable text: allowed values may be objects, and ``1`` is not ``true``."""
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def escape(token: str) -> str:
@@ -289,7 +295,8 @@ def _merge_facts(node: Node, alternatives: list[tuple[Part, ...]]) -> None:
         for keyword in ("enum", "x-enum"):
             found = _first(alternative, keyword)
             if isinstance(found, list):
-                listed = (listed or ()) + tuple(v for v in found if v not in (listed or ()))
+                known = {canonical(v) for v in listed or ()}
+                listed = (listed or ()) + tuple(v for v in found if canonical(v) not in known)
                 sources.add(keyword)
         value_lists.append(listed)
         for key in BOUNDS:
@@ -308,7 +315,11 @@ def _merge_facts(node: Node, alternatives: list[tuple[Part, ...]]) -> None:
                 node.exclusive[keyword] = True
     node.types = frozenset(types) if typed and types else None
     if value_lists and all(v is not None for v in value_lists):
-        node.values = tuple(dict.fromkeys(v for values in value_lists for v in values))
+        distinct: dict[str, object] = {}
+        for values in value_lists:
+            for value in values:
+                distinct.setdefault(canonical(value), value)
+        node.values = tuple(distinct.values())
         node.values_source = "enum" if "enum" in sources else "x-enum"
     for key, found in bound_lists.items():
         if found and all(v is not None for v in found):

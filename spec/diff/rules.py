@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spec.diff.flatten import ALWAYS, BOUNDS, MISSING, NEVER, SOME, Node, display_path
+from spec.diff.flatten import ALWAYS, BOUNDS, MISSING, NEVER, SOME, Node, canonical, display_path
 
 BREAKING, WARNING, INFO = "breaking", "warning", "info"
 LEVELS = (BREAKING, WARNING, INFO)
@@ -251,11 +251,12 @@ def _compare_values(old: Node, new: Node, name: str, where: tuple[str, ...]) -> 
     if new.values is None:
         yield Hit("values-unrestricted", f"{name}: allowed values {list(old.values)} dropped", where)
         return
+    old_keys, new_keys = {canonical(v) for v in old.values}, {canonical(v) for v in new.values}
     for value in new.values:
-        if value not in old.values:
+        if canonical(value) not in old_keys:
             yield Hit("enum-value-added", f"{name}: new allowed value {_show(value)} ({new.values_source})", where)
     for value in old.values:
-        if value not in new.values:
+        if canonical(value) not in new_keys:
             rule = "enum-value-removed" if new.values_source == "enum" else "x-enum-value-removed"
             yield Hit(rule, f"{name}: allowed value {_show(value)} removed ({new.values_source})", where)
 
