@@ -17,6 +17,7 @@ comparing nothing.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -274,3 +275,36 @@ def test_the_views_are_shared_between_threads(corpus):
         results = list(pool.map(validate, range(16)))
     assert all(result == results[0] for result in results)
     assert [problem[0] for problem in results[0]] == ["allowed_values", "undocumented_property"]
+
+
+def _document_only_openapi_core_can_judge_in_places() -> dict:
+    """The contract, changed so that some responses need openapi-core's full pass for the
+    views: a declared response header (with allowed values), a response given by reference,
+    a text media type."""
+    raw = copy.deepcopy(RAW)
+    described = raw["paths"]["/indexes/{index_name}"]["get"]["responses"]
+    described["200"]["headers"] = {"X-Region": {"schema": {"type": "string", "x-enum": ["us-east-1"]}}}
+    listed = raw["paths"]["/indexes"]["get"]["responses"]
+    raw.setdefault("components", {}).setdefault("responses", {})["IndexList"] = listed["200"]
+    listed["200"] = {"$ref": "#/components/responses/IndexList"}
+    collections = raw["paths"]["/collections"]["get"]["responses"]
+    collections["200"]["content"]["text/plain"] = {"schema": {"type": "string", "x-enum": ["fine"]}}
+    return raw
+
+
+def test_responses_only_openapi_core_can_judge_are_judged_the_same(corpus):
+    raw = _document_only_openapi_core_can_judge_in_places()
+    old, new = ThreePassValidator(raw), ResponseValidator(raw)
+    chosen = [r for r in corpus if r["operation_id"] in ("describe_index", "list_indexes", "list_collections")]
+    extra = []
+    for response in chosen:
+        if response["operation_id"] == "describe_index" and response["status"] == 200:
+            extra.append({**response, "headers": {**response["headers"], "x-region": "mars-1"}})
+        if response["operation_id"] == "list_collections" and response["status"] == 200:
+            extra.append({**response, "headers": {"content-type": "text/plain"}, "body": b"not fine"})
+    checks = Counter()
+    for response in chosen + extra:
+        expected = _as_tuples(old.validate(**response))
+        assert _as_tuples(new.validate(**response)) == expected, response
+        checks.update(problem[0] for problem in expected)
+    assert checks["allowed_values"] >= 2 and checks["undocumented_property"] >= 1, checks
