@@ -63,10 +63,12 @@ def test_2024_04_contract_static_differences():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "needs changes outside this test's owner: spec/loader.with_links_overlay raises for overlay operations a "
-    "contract lacks (create_index_for_model, backups); scenarios call operations the contract lacks "
-    "(KeyError in conformance/session.py ApiClient.call); conformance/validation._for_validation leaves the "
-    "path-level `servers` of 2024-04 in place (openapi-core ServerNotFound on every response)"))
+    "needs four changes in files this test's owner does not own (verified together on a copy of the tree: the "
+    "test then passes, exit 1 with the real differences): spec/loader.with_links_overlay must skip overlay "
+    "entries for operations/statuses the contract lacks instead of raising; conformance/session.ApiClient.call "
+    "must skip a scenario that needs an operation the contract lacks (KeyError today); conformance/cleanup._listed "
+    "must return [] for a list operation the contract lacks; conformance/validation._for_validation must also "
+    "drop path-level `servers` (2024-04 declares them; openapi-core ServerNotFound on every response)"))
 def test_2024_04_contract_against_the_2026_04_mock_reports_differences_without_crashing(tmp_path):
     done = run_contract("2024-04", tmp_path)
     output = done.stdout + done.stderr
