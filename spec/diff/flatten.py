@@ -208,14 +208,14 @@ def _build(document, path, alternatives, required, nodes, ancestors, site, omit)
         return
     pointers = tuple(dict.fromkeys(part.pointer for part in parts if _is_declaring(part)))
     pointers = pointers or tuple(dict.fromkeys(part.pointer for part in parts))
-    if set(pointers) <= ancestors:  # a recursive schema: the path above already describes it
-        return
-    ancestors = ancestors | set(pointers)
-    refs: tuple[str, ...] = ()
     node = Node(path=path, pointers=pointers, label=parts[0].label, required=required,
                 site=site[0], site_pointers=site[1])
     _merge_facts(node, alternatives)
     nodes[path] = node
+    if set(pointers) <= ancestors:  # a recursive schema: the path above already describes what is inside
+        return
+    ancestors = ancestors | set(pointers)
+    refs: tuple[str, ...] = ()
 
     children: dict[str, list[tuple[Part, ...]]] = {}
     child_sites: dict[str, tuple[str, list[str]]] = {}
