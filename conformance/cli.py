@@ -152,6 +152,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=["contract", "production"], default="contract",
                         help="contract (default): only the document's rules fail the run, production-parity "
                              "differences are warnings in their own section; production: both fail")
+    parser.add_argument("--mock-profile", choices=["production", "contract"], default="production",
+                        help="the embedded mock's behaviour: production (default) or contract (the document read "
+                             "literally where production differs)")
     parser.add_argument("--read-only", action="store_true",
                         help="send only GET requests (list, describe, 404s, auth, pagination): nothing is created")
     parser.add_argument("--allow-paid-resources", action="store_true",

@@ -375,6 +375,9 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             if case is not None:
                 operation_id = case.operation.definition.raw.get("operationId")
             declared = CHECKS[check.name] if check.name in CHECKS else None
+            if check.name == "negative_data_rejection" and operation_id in ops \
+                    and not {"400", "422"} & set(ops[operation_id].definition.get("responses", {})):
+                declared = CHECKS["negative_data_rejection_undocumented"]  # the document asks for no refusal
             location = None
             if operation_id in ops:
                 location = f"{ops[operation_id].pointer}/responses"

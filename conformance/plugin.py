@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--budget", type=int, default=None, help="request budget of the whole run (all workers)")
     group.addoption("--run-id", default=None, help="run id in the names of created resources (pcc-<run id>-...)")
     group.addoption("--read-only", action="store_true", default=False, help="send only GET requests")
+    group.addoption("--mock-profile", choices=("production", "contract"), default="production",
+                    help="the embedded mock's behaviour: production or contract")
     group.addoption("--profile", choices=("contract", "production"), default="contract",
                     help="contract: only the document's rules fail the run; production: production parity too")
     group.addoption("--allow-paid-resources", action="store_true", default=False,
@@ -178,7 +180,8 @@ def conformance_state(request: pytest.FixtureRequest):
         from mockserver.app import create_app
 
         api_key = config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY") or EMBEDDED_API_KEY
-        app = create_app(api_key=api_key, deviations=config.getoption("--deviation"))
+        app = create_app(api_key=api_key, deviations=config.getoption("--deviation"),
+                         profile=config.getoption("--mock-profile"))
     state = run_state(config, embedded_app=app)
     yield state
     _clean_up(state, sweep=not _is_xdist_worker(config))

@@ -133,7 +133,7 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
                           ("--request-timeout", args.request_timeout)):
         if value is not None:
             arguments += [option, str(value)]
-    arguments += ["--profile", args.profile]
+    arguments += ["--profile", args.profile, "--mock-profile", args.mock_profile]
     for option, on in (("--read-only", args.read_only), ("--allow-paid-resources", args.allow_paid_resources)):
         if on:
             arguments.append(option)
@@ -154,7 +154,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tool_versions=tool_versions(),
         options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
-                 "phases": list(args.phase), "profile": args.profile, "max_examples": args.max_examples, "workers": args.workers,
+                 "phases": list(args.phase), "profile": args.profile, "mock_profile": args.mock_profile, "max_examples": args.max_examples, "workers": args.workers,
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
                  "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
     )
@@ -212,6 +212,8 @@ def main_run(args: argparse.Namespace) -> int:
     validate_selection(args, document.raw)
     if args.deviation and args.base_url:
         raise UsageError("--deviation switches on deviations of the embedded mock; it cannot be used with --base-url")
+    if args.mock_profile != "production" and args.base_url:
+        raise UsageError("--mock-profile chooses the embedded mock's behaviour; it cannot be used with --base-url")
     if args.run_id is not None:
         validate_run_id(args.run_id)
     if args.base_url:
