@@ -252,6 +252,17 @@ def _parameters(document: dict, operation: _Operation) -> dict[tuple[str, str], 
     return found
 
 
+#: OpenAPI 3.0 default ``style`` by parameter location; ``explode`` defaults to true for ``form``.
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+
+def _serialization(parameter: dict) -> tuple[str, bool]:
+    """How a parameter is put on the wire, with the defaults filled in."""
+    style = str(parameter.get("style") or _DEFAULT_STYLE.get(str(parameter.get("in")), "simple"))
+    explode = parameter.get("explode")
+    return style, bool(style == "form" if explode is None else explode)
+
+
 def _compare_parameters(pair: _Pair, old: _Operation, new: _Operation) -> Iterator[_Raw]:
     before, after = _parameters(pair.old, old), _parameters(pair.new, new)
     for key, (parameter, pointer) in before.items():
@@ -274,6 +285,11 @@ def _compare_parameters(pair: _Pair, old: _Operation, new: _Operation) -> Iterat
             yield _raw("parameter-became-required", REQUEST, f"{subject} became required", (pointer,), False, place)
         elif was_required and not required:
             yield _raw("parameter-became-optional", REQUEST, f"{subject} became optional", (pointer,), False, place)
+        before_style, after_style = _serialization(old_parameter), _serialization(parameter)
+        if before_style != after_style:
+            yield _raw("parameter-serialization-changed", REQUEST,
+                       f"{subject}: style/explode {before_style[0]}/{before_style[1]} -> "
+                       f"{after_style[0]}/{after_style[1]}", (pointer,), False, place)
         if old_parameter.get("description") and parameter.get("description") and \
                 old_parameter["description"] != parameter["description"]:
             yield _raw("description-changed", REQUEST, f"{subject}: description changed",

@@ -80,6 +80,8 @@ class Node:
     members: dict[str, str] | None = None
     composition_pointer: str | None = None
     """Where the ``oneOf``/``anyOf`` is, when there is one."""
+    discriminator: tuple[str, tuple[str, ...]] | None = None
+    """``(propertyName, mapping values)`` of the ``discriminator``, when there is one."""
     description: str | None = None
 
     @property
@@ -335,3 +337,9 @@ def _merge_facts(node: Node, alternatives: list[tuple[Part, ...]]) -> None:
     node.description = None if description is MISSING else str(description)
     node.closed = closed and bool(alternatives)
     node.members = members if has_members else None
+    for alternative in alternatives:
+        found = _first(alternative, "discriminator")
+        if isinstance(found, dict) and found.get("propertyName"):
+            mapping = found.get("mapping") if isinstance(found.get("mapping"), dict) else {}
+            node.discriminator = (str(found["propertyName"]), tuple(sorted(map(str, mapping))))
+            break

@@ -45,6 +45,7 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "parameter-removed": (WARNING, None, "a parameter is no longer documented (the server may ignore or reject it)"),
     "parameter-became-required": (BREAKING, None, "an optional parameter became required"),
     "parameter-became-optional": (INFO, None, "a required parameter became optional"),
+    "parameter-serialization-changed": (BREAKING, None, "a parameter is serialized differently (style, explode)"),
     # request bodies
     "request-body-added-required": (BREAKING, None, "a required request body where there was none"),
     "request-body-added": (INFO, None, "an optional request body where there was none"),
@@ -98,6 +99,9 @@ RULES: dict[str, tuple[str | None, str | None, str]] = {
     "additional-properties-opened": (INFO, WARNING, "other properties are now allowed"),
     "member-added": (INFO, BREAKING, "a new oneOf/anyOf member"),
     "member-removed": (BREAKING, INFO, "a oneOf/anyOf member is gone"),
+    "discriminator-property-changed": (BREAKING, BREAKING, "members are told apart by another property"),
+    "discriminator-value-added": (INFO, BREAKING, "a new discriminator value (mapping entry)"),
+    "discriminator-value-removed": (BREAKING, INFO, "a discriminator value (mapping entry) is gone"),
     "composition-changed": (INFO, INFO, "restructured into (or out of) oneOf/anyOf members; paths compared through them"),
     "description-changed": (INFO, INFO, "the description of a schema or parameter"),
 }
@@ -238,6 +242,7 @@ def _compare_node(old: Node, new: Node) -> Iterator[Hit]:
     elif old.closed and not new.closed:
         yield Hit("additional-properties-opened", f"{name}: additionalProperties no longer closed", where)
     yield from _compare_members(old, new, name, where)
+    yield from _compare_discriminators(old, new, name, where)
     if old.description != new.description and old.description and new.description:
         yield Hit("description-changed", f"{name}: description changed", where)
 
@@ -278,6 +283,23 @@ def _compare_bounds(old: Node, new: Node, name: str, where: tuple[str, ...]) -> 
         if new.exclusive.get(key) != old.exclusive.get(key):
             rule = "bound-tightened" if new.exclusive.get(key) else "bound-loosened"
             yield Hit(rule, f"{name}: {key} {bool(old.exclusive.get(key))} -> {bool(new.exclusive.get(key))}", where)
+
+
+def _compare_discriminators(old: Node, new: Node, name: str, where: tuple[str, ...]) -> Iterator[Hit]:
+    if old.discriminator is None or new.discriminator is None:
+        return  # introduced or dropped with the composition itself (composition-changed)
+    (old_property, old_values), (new_property, new_values) = old.discriminator, new.discriminator
+    pointer = (new.composition_pointer,) if new.composition_pointer else where
+    if old_property != new_property:
+        yield Hit("discriminator-property-changed", f"{name}: discriminator `{old_property}` -> `{new_property}`",
+                  pointer)
+        return
+    for value in new_values:
+        if value not in old_values:
+            yield Hit("discriminator-value-added", f"{name}: new `{new_property}` value `{value}`", pointer)
+    for value in old_values:
+        if value not in new_values:
+            yield Hit("discriminator-value-removed", f"{name}: `{new_property}` value `{value}` removed", pointer)
 
 
 def _compare_members(old: Node, new: Node, name: str, where: tuple[str, ...]) -> Iterator[Hit]:
