@@ -386,3 +386,53 @@ def test_github_format():
     assert "db_control_2026-07.oas.yaml" in removal
     line_number = int(removal.split(",line=")[1].split(",")[0])
     assert text[line_number - 1].strip() in ("properties:", "IndexModel:")
+
+
+# --- robustness -----------------------------------------------------------------------------
+
+#: Valid schemas to drop anywhere a schema is: compositions, references, odd value lists.
+_SCHEMAS = [
+    {}, {"$ref": "#/components/schemas/ErrorResponse"}, {"type": "string"}, {"oneOf": [{"type": "string"}]},
+    {"type": "object", "properties": {"a": {"type": "string"}}}, {"type": "object", "required": ["x"]},
+    {"enum": [{"a": 1}, 1, True, None]}, {"type": "array", "items": {}},
+    {"allOf": [{"$ref": "#/components/schemas/ErrorResponse"}, {"nullable": True}]},
+    {"x-enum": [{"a": 1}], "type": "string"}, {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorResponse"}},
+    {"type": "object", "additionalProperties": True}, {"not": {"type": "string"}},
+]
+
+
+def _schema_sites(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, dict) and (path[-1:] in (("properties",), ("schemas",)) or key in ("schema", "items")):
+                yield (*path, key)
+            yield from _schema_sites(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schema_sites(value, (*path, index))
+
+
+def test_mutated_documents_never_crash_and_equal_documents_never_differ(documents):
+    """Schemas replaced at random (fixed seed) in real documents: no exception escapes, a
+    document compared with itself has no change, and the result does not depend on the run."""
+    import random
+
+    rng = random.Random(20261201)
+    base = documents["2025-10"]
+    for _ in range(25):
+        mutant = copy.deepcopy(documents[rng.choice(["2024-04", "2025-10", "2026-07"])])
+        sites = list(_schema_sites(mutant))
+        for _ in range(3):
+            *parents, last = rng.choice(sites)
+            target = mutant
+            try:
+                for token in parents:
+                    target = target[token]
+            except (KeyError, IndexError, TypeError):
+                continue  # inside a schema an earlier replacement removed
+            target[last] = copy.deepcopy(rng.choice(_SCHEMAS))
+        assert diff(mutant, copy.deepcopy(mutant)) == []
+        forward = diff(base, mutant)
+        assert [c.to_dict() for c in forward] == [c.to_dict() for c in diff(base, copy.deepcopy(mutant))]
+        diff(mutant, base)
