@@ -89,14 +89,6 @@ class Node:
         return self.pointers[0]
 
 
-def display_path(path: tuple[str, ...]) -> str:
-    """``("spec", "serverless", "cloud")`` -> ``spec.serverless.cloud``; ``[]`` joins tightly."""
-    text = ""
-    for segment in path:
-        text += segment if segment == "[]" or not text else f".{segment}"
-    return text
-
-
 def canonical(value: object) -> str:
     """A value as comparable text: allowed values may be objects, and ``1`` is not ``true``."""
     return json.dumps(value, sort_keys=True, default=str)

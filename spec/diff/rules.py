@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spec.diff.flatten import ALWAYS, BOUNDS, MISSING, NEVER, SOME, Node, canonical, display_path
+from spec.diff.flatten import ALWAYS, BOUNDS, MISSING, NEVER, SOME, Node, canonical
 
 BREAKING, WARNING, INFO = "breaking", "warning", "info"
 LEVELS = (BREAKING, WARNING, INFO)
 REQUEST, RESPONSE, OPERATION = "request", "response", "operation"
-SIDES = (OPERATION, REQUEST, RESPONSE)
 
 #: rule -> (level on the request side, level on the response side, what it means).
 #: Rules that are not about a schema (operations, statuses, media types) have one side only:
@@ -318,5 +317,5 @@ def _compare_members(old: Node, new: Node, name: str, where: tuple[str, ...]) ->
             yield Hit("member-removed", f"{name}: member {key} removed", (pointer,), in_old=True)
 
 
-__all__ = ["BREAKING", "INFO", "LEVELS", "OPERATION", "REQUEST", "RESPONSE", "SIDES", "RULES", "WARNING", "Hit", "applies", "compare_nodes",
-           "display_path", "level_of"]
+__all__ = ["BREAKING", "INFO", "LEVELS", "OPERATION", "REQUEST", "RESPONSE", "RULES", "WARNING", "Hit", "applies",
+           "compare_nodes", "level_of"]
