@@ -186,7 +186,10 @@ BREAKING_2026_07 = {
     ("enum-value-added", "response", "/components/schemas/CollectionModel/properties/status",
      ("create_collection", "describe_collection", "list_collections")),
     # response: IndexTags and RestoreJobModel.created_at became nullable
-    ("became-nullable", "response", "/components/schemas/IndexTags", None),
+    # (configure_index is not among them: its 2026-04 success status 202 is gone, see below)
+    ("became-nullable", "response", "/components/schemas/IndexTags",
+     ("create_index", "create_index_for_model", "describe_backup", "describe_index", "list_index_backups",
+      "list_indexes", "list_project_backups")),
     ("became-nullable", "response", "/components/schemas/RestoreJobModel/properties/created_at",
      ("describe_restore_job", "list_restore_jobs")),
     # statuses: configure_index 202 -> 200, create_backup 201 -> 200

@@ -160,6 +160,7 @@ def _from_hits(hits: Iterator[Hit], side: str, subject: str, place: Place) -> It
     for hit in hits:
         if not applies(hit.rule, side):
             continue
+        # the root of a parameter or body schema has no label of its own: the subject names it
         message = hit.message.removeprefix("the value: ")
         yield _raw(hit.rule, side, f"{subject}: {message}", hit.pointers, hit.in_old, place)
 
