@@ -127,7 +127,8 @@ def _add_cleanup_command(commands) -> None:
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``run``; the pytest plugin offers the same ones."""
-    parser.add_argument("--base-url", default=None, help="server to test (default: the embedded mock, in process)")
+    parser.add_argument("--base-url", "-u", "--url", dest="base_url", default=None,
+                        help="server to test (default: $PCC_BASE_URL, $PINECONE_CONTROLLER_HOST, else the embedded mock)")
     parser.add_argument("--api-key", default=None, help="API key (default: $PINECONE_API_KEY)")
     parser.add_argument("--spec", default=CONTRACT_VERSION, help="bundled version or path of the contract")
     parser.add_argument("--seed", type=int, default=None, help="seed for a reproducible run (default: random, printed)")
@@ -160,17 +161,31 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-paid-resources", action="store_true",
                         help="against a host that is not loopback, also create billed extras (pod indexes, pod "
                              "scaling, dedicated read capacity); they are skipped by default")
-    parser.add_argument("--fail-on-warning", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--fail-on-warning", action="store_true", help="exit 1 on warnings too (= --fail-on warning)")
+    parser.add_argument("--fail-on", choices=["error", "warning"], default=None,
+                        help="the severity that fails the run (default: error)")
+    parser.add_argument("--baseline", default=None, metavar="FINDINGS_JSON",
+                        help="an earlier run's findings.json (or its directory): fail only on deviation groups that "
+                             "are new against it; the summary lists new, fixed and still")
+    parser.add_argument("--shard", default=None, metavar="K/N",
+                        help="run part K of N of the work (deterministic, balanced; merge with 'report merge')")
     parser.add_argument("--selftest", action="store_true",
                         help="run the kill matrix: every seeded deviation of the mock must be caught")
     parser.add_argument("--run-id", default=None,
-                        help="run id in the names of created resources, pcc-<run id>-...: 4-12 lowercase letters or "
+                        help="run id in the names of created resources, pcc-<run id>-...: 4-16 lowercase letters or "
                              "digits (default: from the seed plus a random part)")
     parser.add_argument("--no-progress", action="store_true", help="no progress display")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    try:
+        from conformance.config import apply_config
+
+        apply_config(parser, argv)  # a config file's options become the defaults of 'run'
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     try:
         return _dispatch(parser, args)
@@ -200,6 +215,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "run":
         if args.api_key is None:
             args.api_key = os.environ.get("PINECONE_API_KEY")
+        if args.base_url is None:
+            from conformance.config import base_url_from_env
+
+            args.base_url = base_url_from_env()
         if args.selftest:
             from conformance.selftest import main_selftest
 

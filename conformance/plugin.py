@@ -57,6 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pcc-operation", action="append", default=[], help="only these operations")
     group.addoption("--pcc-check", action="append", default=[], help="only these checks")
     group.addoption("--pcc-phase", action="append", default=[], help="only these Schemathesis phases")
+    group.addoption("--pcc-shard", default=None, help="run part K/N of the work")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -256,6 +257,17 @@ def _write_stats(output: Path, state) -> None:
         "run_id": state.prefix,
     }
     (output / f"stats-{writer_name()}.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+
+
+def shard_plan(config: pytest.Config, operations: list[str], scenarios: list[str]) -> dict | None:
+    """What this shard runs (see :mod:`conformance.shard`), or None when the run is not sharded."""
+    from conformance.shard import parse_shard, plan
+
+    text = config.getoption("--pcc-shard")
+    if not text:
+        return None
+    k, n = parse_shard(text)
+    return plan(k, n, operations, scenarios)
 
 
 def selected_operations(config: pytest.Config, all_operations: list[str]) -> list[str]:

@@ -18,8 +18,9 @@ from core.errors import UsageError
 TOOL_PREFIX = "pcc-"
 
 #: A run id is a short token that keeps a resource name valid under the name rule
-#: (lowercase alphanumerics and '-', at most 45 characters): 4 to 12 lowercase alphanumerics.
-RUN_ID_PATTERN = re.compile(r"\A[a-z0-9]{4,12}\Z")
+#: (lowercase alphanumerics and '-', at most 45 characters): 4 to 16 lowercase alphanumerics
+#: (a shard adds ``s<K>`` to the run's id).
+RUN_ID_PATTERN = re.compile(r"\A[a-z0-9]{4,16}\Z")
 
 
 def new_run_id(seed: int) -> str:
@@ -30,7 +31,7 @@ def new_run_id(seed: int) -> str:
 def validate_run_id(run_id: str) -> str:
     """``run_id`` if it is a valid run id, else a one-line UsageError."""
     if not RUN_ID_PATTERN.match(run_id or ""):
-        raise UsageError(f"--run-id must be 4 to 12 lowercase letters or digits (got {run_id!r})")
+        raise UsageError(f"--run-id must be 4 to 16 lowercase letters or digits (got {run_id!r})")
     return run_id
 
 

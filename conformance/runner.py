@@ -134,6 +134,8 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
         if value is not None:
             arguments += [option, str(value)]
     arguments += ["--profile", args.profile, "--mock-profile", args.mock_profile]
+    if args.shard:
+        arguments += ["--pcc-shard", args.shard]
     for option, on in (("--read-only", args.read_only), ("--allow-paid-resources", args.allow_paid_resources)):
         if on:
             arguments.append(option)
@@ -154,7 +156,8 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tool_versions=tool_versions(),
         options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
-                 "phases": list(args.phase), "profile": args.profile, "mock_profile": args.mock_profile, "max_examples": args.max_examples, "workers": args.workers,
+                 "phases": list(args.phase), "profile": args.profile, "mock_profile": args.mock_profile, "shard": args.shard,
+                 "baseline": args.baseline, "fail_on": fail_level(args), "max_examples": args.max_examples, "workers": args.workers,
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
                  "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
     )
@@ -187,7 +190,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
             record.links[link] = record.links.get(link, 0) + count
     from spec.loader import links, with_links_overlay, without_dangling_links
 
-    for link in links(without_dangling_links(with_links_overlay(document.raw))):  # defined, maybe never followed
+    for link in links(without_dangling_links(with_links_overlay(document.raw, skip_missing=True))):  # defined, maybe never followed
         record.links.setdefault(f"{link.source.operation_id} -> {link.definition.get('operationId')} ({link.name})", 0)
     return record
 
@@ -205,6 +208,7 @@ def main_run(args: argparse.Namespace) -> int:
     from conformance.gate import BUDGET, DEADLINE, stop_file
     from conformance.plugin import BUDGET_FILE
     from conformance.runid import new_run_id, validate_run_id
+    from conformance.shard import parse_shard, shard_run_id
 
     document = load(args.spec)
     check_deviations(args.deviation)
@@ -216,6 +220,8 @@ def main_run(args: argparse.Namespace) -> int:
         raise UsageError("--mock-profile chooses the embedded mock's behaviour; it cannot be used with --base-url")
     if args.run_id is not None:
         validate_run_id(args.run_id)
+    shard = parse_shard(args.shard) if args.shard else None
+    baseline = load_baseline(args.baseline) if args.baseline else None
     if args.base_url:
         args.base_url = validate_target(args.base_url)
         if not args.api_key:
@@ -223,6 +229,9 @@ def main_run(args: argparse.Namespace) -> int:
     output = validate_output(Path(args.output))
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     args.run_id = args.run_id or new_run_id(seed)
+    if shard:  # each shard its own resource prefix: shards running at once never touch each other's
+        args.run_id = shard_run_id(args.run_id, *shard)
+        args.shard = f"{shard[0]}/{shard[1]}"
     shutil.rmtree(output / FINDINGS_DIR, ignore_errors=True)
     for stale in (*output.glob("stats-*.json"), output / BUDGET_FILE, stop_file(output)):
         stale.unlink(missing_ok=True)
@@ -266,10 +275,18 @@ def main_run(args: argparse.Namespace) -> int:
         record.incomplete = "cut short by " + " and ".join(limits[reason] for reason in cut_short)
     if problems:
         record.incomplete = problems[0]
-    record.exit_code = verdict_exit_code(findings, args.fail_on_warning, incomplete=bool(record.incomplete),
+    fail_on = fail_level(args)
+    record.exit_code = verdict_exit_code(findings, fail_on == "warning", incomplete=bool(record.incomplete),
                                          broken=bool(problems))
     record.save(output)
     written = _write_reports(output, findings, record, args.api_key)
+    gate = None
+    if baseline is not None and "findings.json" in written:
+        gate = gate_on_baseline(baseline, output, fail_on)
+        if not problems:  # only what is new fails the run; a crash or an outage still cannot pass
+            record.exit_code = EXIT_FINDINGS if gate["failing"] else (EXIT_USAGE if record.incomplete else EXIT_OK)
+        record.save(output)
+    _publish(output, findings, record, args.api_key, gate)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "note")}
     print(f"pinecone-conformance: {len(findings)} findings ({counts['error']} errors, {counts['warning']} warnings, "
           f"{counts['note']} notes) from {record.requests_total} requests; seed {seed}; reports in {output}"
@@ -279,12 +296,72 @@ def main_run(args: argparse.Namespace) -> int:
         print(f"pinecone-conformance: requests not sent: {skipped} (see the summary)", file=sys.stderr)
     for line in _top_deviations(findings):
         print(line, file=sys.stderr)
+    if gate is not None:
+        print(f"pinecone-conformance: against the baseline: {len(gate['comparison'].new)} new, "
+              f"{len(gate['comparison'].fixed)} fixed, {len(gate['comparison'].still)} still; "
+              f"{len(gate['failing'])} new at or above {fail_on}", file=sys.stderr)
     if problems:
         print(f"pinecone-conformance: error: {problems[0]}" + (f" (and {len(problems) - 1} more: see run.json)"
               if len(problems) > 1 else ""), file=sys.stderr)
     elif record.incomplete:
         print(f"pinecone-conformance: INCOMPLETE: {record.incomplete}", file=sys.stderr)
     return record.exit_code
+
+
+def fail_level(args: argparse.Namespace) -> str:
+    """The severity that fails the run: --fail-on, else warning with --fail-on-warning, else error."""
+    return args.fail_on or ("warning" if args.fail_on_warning else "error")
+
+
+def load_baseline(path: str) -> dict:
+    """The baseline findings.json, read and validated before anything is sent (exit 2 if unusable)."""
+    from reports.findings_json import InvalidFindingsFile
+    from reports.findings_json import load as load_findings
+
+    try:
+        return load_findings(path)
+    except InvalidFindingsFile as error:
+        raise UsageError(f"--baseline: {error}") from None
+
+
+def gate_on_baseline(baseline: dict, output: Path, fail_on: str) -> dict:
+    """Compare this run with the baseline; append new / fixed / still to summary.md.
+
+    Returns the comparison and the new groups at or above ``fail_on``: only those fail the run."""
+    from reports.compare import compare, render_markdown
+    from reports.findings_json import load as load_findings
+    from reports.grouping import severity_rank
+
+    current = load_findings(output)
+    comparison = compare(baseline, current)
+    failing = [g for g in comparison.new if severity_rank(g["severity"]) <= severity_rank(fail_on)]
+    summary = output / "summary.md"
+    if summary.is_file():
+        summary.write_text(summary.read_text(encoding="utf-8") + "\n" + render_markdown(comparison, baseline, current),
+                           encoding="utf-8")
+    return {"comparison": comparison, "failing": failing}
+
+
+def _publish(output: Path, findings, record: RunRecord, api_key: str | None, gate: dict | None) -> None:
+    """findings.har beside the reports; on GitHub Actions, the job summary and annotations."""
+    from conformance.plugin import EMBEDDED_API_KEY
+    from reports.github import annotations, in_github_actions, write_step_summary
+    from reports.har import write_har
+
+    secrets = tuple(s for s in (api_key, EMBEDDED_API_KEY) if s)
+    write_har(output, findings, secrets=secrets, started_at=record.started_at)
+    summary = output / "summary.md"
+    if summary.is_file():
+        write_step_summary(summary.read_text(encoding="utf-8"))
+    if in_github_actions():
+        if gate is not None:
+            lines = annotations(gate["failing"], severities=("error", "warning"))
+        else:
+            from reports.findings_json import load as load_findings
+
+            lines = annotations(load_findings(output)["groups"])
+        for line in lines:
+            print(line)
 
 
 def _did_not_run(status, progress, record: RunRecord, output: Path) -> list[str]:

@@ -56,23 +56,32 @@ class Row:
     seconds: float
     checks: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
+    profile: str = "contract"
 
     @property
     def caught(self) -> bool:
         return self.exit_code == 1 and bool(set(self.kinds) & KINDS_FOR_CATEGORY.get(self.category, set()))
 
 
+def profile_for(deviation) -> str:
+    """The profile under which ``deviation`` must make the run fail."""
+    return "production" if getattr(deviation, "authority", "contract") == "production" else "contract"
+
+
 def _run_arguments(deviation, *, seed: int, max_examples: int, output: Path) -> list[str]:
     """``pinecone-conformance`` arguments for one deviation's run."""
     arguments = ["run", "--deviation", deviation.name, "--seed", str(seed), "--max-examples", str(max_examples),
                  "-o", str(output), "--no-progress"]
+    # A production-parity deviation fails only the production profile (under the contract profile
+    # it is reported, as a warning, in the parity section): it is judged where it must fail.
+    arguments += ["--profile", profile_for(deviation)]
     for operation in list(deviation.operations)[:MAX_OPERATIONS]:
         arguments += ["--operation", operation]
     return arguments
 
 
 def _row(deviation, exit_code: int, seconds: float, output: Path) -> Row:
-    row = Row(deviation.name, deviation.category, exit_code, seconds)
+    row = Row(deviation.name, deviation.category, exit_code, seconds, profile=profile_for(deviation))
     for finding in FindingStore(output / FINDINGS_DIR):
         if finding.severity == "error":
             row.checks[finding.check] += 1
@@ -181,10 +190,12 @@ def _serve_as_worker(argv: list[str]) -> None:
 def render(rows: list[Row]) -> str:
     checks = sorted({check for row in rows for check in row.checks})
     width = max((len(row.deviation) for row in rows), default=10)
-    lines = [f"{'deviation':<{width}}  caught  {'secs':>5}  " + "  ".join(f"{i + 1:>3}" for i in range(len(checks)))]
+    lines = [f"{'deviation':<{width}}  profile     caught  {'secs':>5}  "
+             + "  ".join(f"{i + 1:>3}" for i in range(len(checks)))]
     for row in rows:
         cells = "  ".join(f"{row.checks.get(check, 0) or '.':>3}" for check in checks)
-        lines.append(f"{row.deviation:<{width}}  {'yes' if row.caught else 'NO':>6}  {row.seconds:5.1f}  {cells}")
+        lines.append(f"{row.deviation:<{width}}  {row.profile:<10}  {'yes' if row.caught else 'NO':>6}  "
+                     f"{row.seconds:5.1f}  {cells}")
     lines.append("")
     lines += [f"{i + 1:>3} = {check}" for i, check in enumerate(checks)]
     caught = sum(row.caught for row in rows)
@@ -198,7 +209,7 @@ def main_selftest(args: argparse.Namespace) -> int:
     print(render(rows))
     (Path(args.output) / "selftest").mkdir(parents=True, exist_ok=True)
     (Path(args.output) / "selftest" / "kill-matrix.json").write_text(json.dumps([
-        {"deviation": r.deviation, "category": r.category, "caught": r.caught, "exit_code": r.exit_code,
+        {"deviation": r.deviation, "category": r.category, "profile": r.profile, "caught": r.caught, "exit_code": r.exit_code,
          "seconds": round(r.seconds, 2), "checks": dict(r.checks)} for r in rows], indent=2), encoding="utf-8")
     return 0 if all(row.caught for row in rows) else 1
 

@@ -319,7 +319,9 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         invalid: bool = False,
     ) -> Reply:
-        operation = self.state.operations[operation_id]
+        operation = self.state.operations.get(operation_id)
+        if operation is None:  # an older or newer contract without this operation (run --spec 2024-04)
+            raise SkippedRequest("contract", f"the contract {self.state.api_version} has no operation {operation_id}")
         url_path = operation.path
         for name, value in (path or {}).items():
             url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))

@@ -47,18 +47,26 @@ def _run_schemathesis(state, schema, operation_ids, phases, node, max_examples=N
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from conformance.plugin import selected_operations
+    from conformance.plugin import selected_operations, shard_plan
 
-    read_only = metafunc.config.getoption("--read-only")
+    config = metafunc.config
+    read_only = config.getoption("--read-only")
+    contract = operations(load(config.getoption("--spec"), validate=False).raw)
+    chosen = [op for op in selected_operations(config, list(contract))
+              if not read_only or contract[op].method.lower() == "get"]
+    wanted = set(config.getoption("--pcc-operation"))
+    names = [name for name, (_, ops) in SCENARIOS.items() if not wanted or not ops or wanted & set(ops)]
+    names = [n for n in names if not read_only or n in READ_ONLY_SCENARIOS]
+    part = shard_plan(config, chosen, names)
+    if part is not None:  # this shard's share; the other shards run the rest
+        chosen = [op for op in chosen if op in part["operations"]]
+        names = [n for n in names if n in part["scenarios"]]
     if "operation_id" in metafunc.fixturenames:
-        contract = operations(load(metafunc.config.getoption("--spec"), validate=False).raw)
-        chosen = [op for op in selected_operations(metafunc.config, list(contract))
-                  if not read_only or contract[op].method.lower() == "get"]
         metafunc.parametrize("operation_id", chosen)
     if "scenario" in metafunc.fixturenames:
-        wanted = set(metafunc.config.getoption("--pcc-operation"))
-        names = [name for name, (_, ops) in SCENARIOS.items() if not wanted or not ops or wanted & set(ops)]
-        metafunc.parametrize("scenario", [n for n in names if not read_only or n in READ_ONLY_SCENARIOS])
+        metafunc.parametrize("scenario", names)
+    if "stateful_part" in metafunc.fixturenames:
+        metafunc.parametrize("stateful_part", ["stateful"] if part is None or part["stateful"] else [])
 
 
 def _phases(config, default):
@@ -74,7 +82,7 @@ def test_operation(operation_id, conformance_state, conformance_schema, request)
     _run_schemathesis(conformance_state, conformance_schema, [operation_id], phases, request.node)
 
 
-def test_stateful(conformance_state, conformance_schema, request):
+def test_stateful(stateful_part, conformance_state, conformance_schema, request):
     """The state machine over the document's links plus our overlay."""
     if not _phases(request.config, ("stateful",)):
         pytest.skip("stateful phase not selected")

@@ -210,17 +210,25 @@ def load_links_overlay(path: Path = LINKS_OVERLAY_PATH) -> dict:
     return parse_yaml(path.read_text(encoding="utf-8"), source=str(path))
 
 
-def with_links_overlay(raw: dict, overlay: dict | None = None) -> dict:
-    """A copy of ``raw`` with the overlay's links merged into the responses they belong to."""
+def with_links_overlay(raw: dict, overlay: dict | None = None, *, skip_missing: bool = False) -> dict:
+    """A copy of ``raw`` with the overlay's links merged into the responses they belong to.
+
+    The overlay is written for the 2026-04 contract; ``skip_missing`` leaves out the entries an
+    older or newer contract has no operation or response for (``run --spec 2024-04``) instead of
+    refusing the document."""
     overlay = load_links_overlay() if overlay is None else overlay
     raw = copy.deepcopy(raw)
     known = operations(raw)
     for operation_id, by_status in overlay.items():
         if operation_id not in known:
+            if skip_missing:
+                continue
             raise SpecError(f"links overlay: operation {operation_id!r} is not in the document")
         responses = known[operation_id].definition.setdefault("responses", {})
         for status, link_map in by_status.items():
             if str(status) not in responses:
+                if skip_missing:
+                    continue
                 raise SpecError(f"links overlay: {operation_id} has no {status} response")
             responses[str(status)].setdefault("links", {}).update(copy.deepcopy(link_map))
     return raw

@@ -57,7 +57,8 @@ class Scenario:
 
     def may_send(self, operation_id: str) -> bool:
         """False for a write in read-only mode (the gate would refuse it anyway)."""
-        return not self.state.read_only or self.state.operations[operation_id].method.lower() == "get"
+        operation = self.state.operations.get(operation_id)
+        return operation is not None and (not self.state.read_only or operation.method.lower() == "get")
 
     def passed(self, check: str, operation: str) -> None:
         self.state.ran(operation, check)
