@@ -30,3 +30,31 @@ def test_kill_matrix_catches_every_seeded_deviation(tmp_path):
     KILL_MATRIX.write_text(render(rows), encoding="utf-8")  # printed in the terminal summary (conftest)
     missed = [row.deviation for row in rows if not row.caught]
     assert missed == [], f"seeded deviations the suite did not catch: {missed}"
+
+
+CHEAP = ["list-collections-without-auth", "create-backup-200", "create-collection-200"]
+
+
+def test_one_worker_runs_each_deviation_alone(tmp_path):
+    """One worker process runs the deviations one after another, each in a run of its own
+    with only that deviation on, and the verdicts are those of the runs."""
+    import json
+
+    rows = kill_matrix(CHEAP, seed=1, max_examples=2, parallel=1, workdir=tmp_path)
+    assert [row.deviation for row in rows] == CHEAP
+    assert all(row.caught for row in rows), render(rows)
+    for name in CHEAP:
+        record = json.loads((tmp_path / name / "run.json").read_text())
+        assert record["options"]["deviations"] == [name]
+    log = (tmp_path / "workers.log").read_text()
+    assert all(f"reports in {tmp_path / name}" in log for name in CHEAP)  # all three by the one worker
+
+
+def test_a_deviation_whose_worker_died_is_run_alone(tmp_path, monkeypatch):
+    import sys
+
+    import conformance.selftest as selftest
+
+    monkeypatch.setattr(selftest, "_worker_command", lambda **_: [sys.executable, "-c", "pass"])
+    rows = kill_matrix(CHEAP[:1], seed=1, max_examples=2, parallel=1, workdir=tmp_path)
+    assert rows[0].caught and rows[0].exit_code == 1 and rows[0].checks
