@@ -173,18 +173,34 @@ def _serve_as_worker(argv: list[str]) -> None:
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # what the runs print goes to the log, never into the answers
 
-    from conformance.cli import main
     from mockserver.deviations import CATALOG
 
     for line in sys.stdin:
         name = line.strip()
         started = time.monotonic()
-        code = main(_run_arguments(CATALOG[name], seed=args.seed, max_examples=args.max_examples,
-                                   output=args.workdir / name))
+        code = _run_in_process(_run_arguments(CATALOG[name], seed=args.seed, max_examples=args.max_examples,
+                                              output=args.workdir / name))
         sys.stdout.flush()
         sys.stderr.flush()
         answers.write(json.dumps([code, time.monotonic() - started]) + "\n")
         answers.flush()
+
+
+def _run_in_process(argv: list[str]) -> int:
+    """``pinecone-conformance run ...`` in this process, with the CLI's exit codes (bad input and
+    our own errors are 2, never a traceback that would end the worker)."""
+    from conformance.arguments import build_parser
+    from conformance.runner import main_run
+    from core.errors import EXIT_USAGE, SpecError, UsageError
+
+    try:
+        return main_run(build_parser().parse_args(argv))
+    except (UsageError, SpecError) as error:
+        print(f"selftest: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # a bug: judged as "not caught", never a dead worker
+        print(f"selftest: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def render(rows: list[Row]) -> str:
