@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from mockserver.app import create_app  # noqa: E402
 from mockserver.serve import serve_in_thread  # noqa: E402
-from spec.loader import document_path  # noqa: E402
+from spec.loader import resolve  # noqa: E402
 
 KEY = "benchmark-key"
 VERSION = "2026-04"
@@ -57,6 +57,7 @@ class Measured:
     requests: int
     exit_code: int
     load: float
+    summary: str = ""
 
     @property
     def per_second(self) -> float:
@@ -65,7 +66,7 @@ class Measured:
 
 def _schemathesis_command(base_url: str, seed: int, report_dir: str) -> list[str]:
     executable = Path(sys.executable).with_name("schemathesis")
-    return [str(executable), "run", str(document_path(VERSION)), "--url", base_url, "-H", f"Api-Key: {KEY}",
+    return [str(executable), "run", str(resolve(VERSION)), "--url", base_url, "-H", f"Api-Key: {KEY}",
             "-H", f"X-Pinecone-Api-Version: {VERSION}", "--seed", str(seed), "--no-color",
             "--report-dir", report_dir]
 
@@ -88,7 +89,9 @@ def measure(tool: str, command_for, seed: int) -> Measured:
         wall = time.monotonic() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         log.close()
-    return Measured(tool, wall, usage.ru_utime + usage.ru_stime, app.requests, process.returncode, load)
+        lines = (Path(scratch) / "output.log").read_text(errors="replace").splitlines()
+    summary = next((line.strip() for line in reversed(lines) if line.strip() and not set(line.strip()) <= set("=-_ ")), "")
+    return Measured(tool, wall, usage.ru_utime + usage.ru_stime, app.requests, process.returncode, load, summary[:200])
 
 
 def _line(m: Measured) -> str:
@@ -114,7 +117,7 @@ def main() -> None:
         for tool in order:
             measured = measure(tool, tools[tool], args.seed)
             results[tool].append(measured)
-            print(f"round {round_number + 1}: {_line(measured)}", flush=True)
+            print(f"round {round_number + 1}: {_line(measured)}\n         last line: {measured.summary}", flush=True)
 
     print("\nmedians")
     medians = {}
