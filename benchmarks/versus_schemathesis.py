@@ -90,7 +90,8 @@ def measure(tool: str, command_for, seed: int) -> Measured:
         process.returncode = os.waitstatus_to_exitcode(status)
         log.close()
         lines = (Path(scratch) / "output.log").read_text(errors="replace").splitlines()
-    summary = next((line.strip() for line in reversed(lines) if line.strip() and not set(line.strip()) <= set("=-_ ")), "")
+    meaningful = [line.strip() for line in lines if line.strip() and not set(line.strip()) <= set("=-_ ")]
+    summary = next((line for line in reversed(meaningful) if " findings (" in line), meaningful[-1] if meaningful else "")
     return Measured(tool, wall, usage.ru_utime + usage.ru_stime, app.requests, process.returncode, load, summary[:200])
 
 
