@@ -30,10 +30,10 @@ from conformance.gate import GATE_ADDRESS, is_skipped
 from conformance.registry import CHECKS
 from conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
 from conformance.session import RunState, forgotten_rejection
+from core import domain
 from core.findings import Finding
 from core.redaction import curl_command, redact, scrubbed_excerpt
 from spec.loader import escape_pointer, operations
-from strategies import domain
 from strategies.bodies import BODY_STRATEGIES
 from strategies.validity import request_problem
 

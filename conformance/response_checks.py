@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from conformance.validation import Problem
-from strategies import domain
+from core import domain
 
 #: operationId -> which model its success body is.
 INDEX_MODEL_OPERATIONS = {"create_index", "create_index_for_model", "describe_index", "configure_index"}

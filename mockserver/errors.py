@@ -10,17 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The ``error.code`` production pairs with each status (research, section 1.3).
+from core.domain import ERROR_CODE_FOR_STATUS
+
+#: The ``error.code`` production pairs with each status (core.domain, R-ERR-02), and the mock's
+#: own choices for the statuses that rule does not fix.
 CODE_FOR_STATUS: dict[int, str] = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    402: "PAYMENT_REQUIRED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
+    **ERROR_CODE_FOR_STATUS,
     405: "UNIMPLEMENTED",
-    409: "ALREADY_EXISTS",
-    412: "FAILED_PRECONDITION",
-    422: "UNPROCESSABLE_ENTITY",
     429: "RESOURCE_EXHAUSTED",
     500: "UNKNOWN",
     # Only injected faults (mockserver.faults) answer these: gateway errors, in gRPC's words.

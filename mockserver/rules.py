@@ -13,65 +13,37 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from core import domain
 from mockserver.errors import ApiError, bad_request
 from mockserver.policy import Policy, Rule
 
-# --- catalogues -----------------------------------------------------------------------------
+# --- catalogues: the facts live in core.domain (shared with the suite); the rules below are the
+# mock's own implementation of them ------------------------------------------------------------
 
-SERVERLESS_REGIONS: dict[str, frozenset[str]] = {
-    "aws": frozenset({"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"}),
-    "gcp": frozenset({"us-central1", "europe-west4"}),
-    "azure": frozenset({"eastus2", "germanywestcentral"}),
-}
-POD_ENVIRONMENTS = frozenset({
-    "us-west1-gcp", "us-central1-gcp", "us-west4-gcp", "us-east4-gcp", "northamerica-northeast1-gcp",
-    "asia-northeast1-gcp", "asia-southeast1-gcp", "us-east1-gcp", "eu-west1-gcp", "eu-west4-gcp",
-    "us-east-1-aws", "eastus-azure",
-})
+SERVERLESS_REGIONS = domain.SERVERLESS_REGIONS
+POD_ENVIRONMENTS = frozenset(domain.POD_ENVIRONMENTS)
 #: BYOC environments are per customer; the mock's project has one (an invented name).
 BYOC_ENVIRONMENTS = frozenset({"aws-us-east-1-b921"})
 
-METRICS = ("cosine", "euclidean", "dotproduct")
-VECTOR_TYPES = ("dense", "sparse")
-DELETION_PROTECTION = ("disabled", "enabled")
-READ_CAPACITY_MODES = ("OnDemand", "Dedicated")
-NODE_TYPES = ("b1", "t1")
-POD_TYPE = re.compile(r"\A(s1|p1|p2)\.(x1|x2|x4|x8)\Z")
-NAME = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
-MAX_NAME_LENGTH = 45
-MAX_DIMENSION = 20_000
-TAG_KEY = re.compile(r"\A[A-Za-z0-9_-]{1,80}\Z")
-TAG_VALUE = re.compile(r"\A[A-Za-z0-9;@_\-.+ ]{0,120}\Z")
-DEFAULT_PAGE_LIMIT = 10
-MAX_PAGE_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class EmbedModel:
-    name: str
-    vector_type: str
-    dimensions: tuple[int, ...]
-    default_dimension: int | None
-    metrics: tuple[str, ...]
-
-    @property
-    def default_metric(self) -> str:
-        return self.metrics[0]
-
-
-EMBED_MODELS: dict[str, EmbedModel] = {
-    model.name: model
-    for model in (
-        EmbedModel("multilingual-e5-large", "dense", (1024,), 1024, ("cosine", "euclidean")),
-        EmbedModel("llama-text-embed-v2", "dense", (384, 512, 768, 1024, 2048), 1024, ("cosine", "dotproduct")),
-        EmbedModel("pinecone-sparse-english-v0", "sparse", (), None, ("dotproduct",)),
-    )
-}
-DEFAULT_READ_PARAMETERS = {"input_type": "query", "truncate": "END"}
-DEFAULT_WRITE_PARAMETERS = {"input_type": "passage", "truncate": "END"}
+METRICS = domain.METRICS
+VECTOR_TYPES = domain.VECTOR_TYPES
+DELETION_PROTECTION = domain.DELETION_PROTECTION
+READ_CAPACITY_MODES = domain.READ_CAPACITY_MODES
+NODE_TYPES = domain.NODE_TYPES
+POD_TYPE = domain.POD_TYPE_RE
+NAME = domain.NAME_RE
+MAX_NAME_LENGTH = domain.NAME_MAX
+MAX_DIMENSION = domain.DIMENSION_MAX
+TAG_KEY = domain.TAG_KEY_RE
+TAG_VALUE = domain.TAG_VALUE_RE
+DEFAULT_PAGE_LIMIT = domain.DEFAULT_PAGE_LIMIT
+MAX_PAGE_LIMIT = domain.LIMIT_MAX
+EmbedModel = domain.EmbedModel
+EMBED_MODELS = domain.EMBED_MODELS
+DEFAULT_READ_PARAMETERS = domain.DEFAULT_READ_PARAMETERS
+DEFAULT_WRITE_PARAMETERS = domain.DEFAULT_WRITE_PARAMETERS
 
 
 # --- names ----------------------------------------------------------------------------------

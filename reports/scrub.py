@@ -31,10 +31,15 @@ def redact_data(value: object, secrets: tuple[str, ...]) -> object:
     return value
 
 
+#: Fields that identify a finding and never carry server text: scrubbing them would only break
+#: the identity (a one-letter key would eat letters of every check id).
+IDENTITY_FIELDS = frozenset({"severity", "kind", "check", "authority", "operation", "location", "status", "seed"})
+
+
 def redact_finding(finding: Finding, secrets: tuple[str, ...]) -> Finding:
-    """``finding`` with secrets removed from every field's value (field names stay)."""
+    """``finding`` with secrets removed from every field that can carry server or request text."""
     return replace(finding, **{f.name: redact_data(getattr(finding, f.name), secrets) for f in fields(Finding)
-                               if f.name != "severity"})
+                               if f.name not in IDENTITY_FIELDS})
 
 
 def redact_record(record: RunRecord, secrets: tuple[str, ...]) -> RunRecord:

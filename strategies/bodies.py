@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from strategies import domain
+from core import domain
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -76,7 +76,7 @@ def pod_specs() -> st.SearchStrategy[dict]:
 
     return st.builds(
         build,
-        st.sampled_from(domain.POD_ENVIRONMENTS),
+        st.sampled_from(domain.SAFE_POD_ENVIRONMENTS),
         st.sampled_from(domain.POD_FAMILIES),
         st.sampled_from(domain.POD_SIZES[:2]),
         st.none() | st.integers(1, 2),
@@ -120,10 +120,10 @@ def embed_blocks() -> st.SearchStrategy[dict]:
     def build(model, pick):
         info = domain.EMBED_MODELS[model]
         block = {"model": model, "field_map": {"text": "chunk_text"}}
-        if pick % 2 and len(info["metrics"]) > 1:
-            block["metric"] = info["metrics"][pick % len(info["metrics"])]
-        if pick % 3 == 0 and len(info["dimensions"]) > 1:
-            block["dimension"] = info["dimensions"][pick % len(info["dimensions"])]
+        if pick % 2 and len(info.metrics) > 1:
+            block["metric"] = info.metrics[pick % len(info.metrics)]
+        if pick % 3 == 0 and len(info.dimensions) > 1:
+            block["dimension"] = info.dimensions[pick % len(info.dimensions)]
         return block
 
     return st.builds(build, st.sampled_from(sorted(domain.EMBED_MODELS)), st.integers(0, 5))
@@ -206,15 +206,15 @@ def invalid_create_index_bodies(name: str) -> dict[str, dict]:
         },
         "pods not shards x replicas": {
             "name": name, "dimension": 8, "metric": "cosine",
-            "spec": {"pod": {"environment": domain.POD_ENVIRONMENTS[0], "pod_type": "p1.x1", "replicas": 2, "shards": 2, "pods": 3}},
+            "spec": {"pod": {"environment": domain.SAFE_POD_ENVIRONMENTS[0], "pod_type": "p1.x1", "replicas": 2, "shards": 2, "pods": 3}},
         },
         "bad pod_type": {
             "name": name, "dimension": 8, "metric": "cosine",
-            "spec": {"pod": {"environment": domain.POD_ENVIRONMENTS[0], "pod_type": "q9.x3"}},
+            "spec": {"pod": {"environment": domain.SAFE_POD_ENVIRONMENTS[0], "pod_type": "q9.x3"}},
         },
         "two spec kinds": {
             "name": name, "dimension": 8, "metric": "cosine",
-            "spec": {**serverless, "pod": {"environment": domain.POD_ENVIRONMENTS[0], "pod_type": "p1.x1"}},
+            "spec": {**serverless, "pod": {"environment": domain.SAFE_POD_ENVIRONMENTS[0], "pod_type": "p1.x1"}},
         },
         "missing spec": {"name": name, "dimension": 8, "metric": "cosine"},
         "dimension as a string": {"name": name, "dimension": "8", "metric": "cosine", "spec": serverless},

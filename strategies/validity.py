@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from strategies import domain
+from core import domain
 
 
 def request_problem(operation_id: str, body: object, query: dict | None = None) -> str | None:
@@ -69,7 +69,7 @@ def _create_index(body: dict) -> str | None:
         return "a BYOC environment the test project may not have"
     serverless, pod = spec.get("serverless"), spec.get("pod")
     if isinstance(serverless, dict):
-        if serverless.get("region") not in domain.SERVERLESS_REGIONS.get(serverless.get("cloud"), ()):
+        if serverless.get("region") not in domain.SAFE_SERVERLESS_REGIONS.get(serverless.get("cloud"), ()):
             return "a cloud/region pair that may not exist"
         if serverless.get("source_collection"):
             return "a source collection that may not exist"
@@ -80,7 +80,7 @@ def _create_index(body: dict) -> str | None:
             return "a sparse pod index"
         if not re.match(domain.POD_TYPE_PATTERN, str(pod.get("pod_type", ""))):
             return "a pod_type outside s1|p1|p2 . x1|x2|x4|x8"
-        if pod.get("environment") not in domain.POD_ENVIRONMENTS:
+        if pod.get("environment") not in domain.SAFE_POD_ENVIRONMENTS:
             return "a pod environment that may not exist"
         replicas, shards, pods = pod.get("replicas") or 1, pod.get("shards") or 1, pod.get("pods")
         if pods is not None and pods != replicas * shards:
@@ -94,7 +94,7 @@ def _create_for_model(body: dict) -> str | None:
     problem = _name(body) or _tags(body.get("tags"))
     if problem:
         return problem
-    if body.get("region") not in domain.SERVERLESS_REGIONS.get(body.get("cloud"), ()):
+    if body.get("region") not in domain.SAFE_SERVERLESS_REGIONS.get(body.get("cloud"), ()):
         return "a cloud/region pair that may not exist"
     if problem := _read_capacity(body.get("read_capacity")):
         return problem
@@ -104,9 +104,9 @@ def _create_for_model(body: dict) -> str | None:
         return "an embedding model that may not exist"
     if not isinstance(embed.get("field_map"), dict) or "text" not in embed["field_map"]:
         return "a field_map without the key 'text'"
-    if embed.get("metric") is not None and embed["metric"] not in model["metrics"]:
+    if embed.get("metric") is not None and embed["metric"] not in model.metrics:
         return "a metric the model does not support"
-    if embed.get("dimension") is not None and embed["dimension"] not in model["dimensions"]:
+    if embed.get("dimension") is not None and embed["dimension"] not in model.dimensions:
         return "a dimension the model does not support"
     return None
 

@@ -11,10 +11,11 @@ from referencing import Registry, Resource
 
 from conformance.response_checks import Exchange, check_exchange
 from conformance.validation import ResponseValidator
+from core import domain
 from core.findings import Finding, FindingStore
 from core.redaction import REDACTED, curl_command, redact
 from spec.loader import load
-from strategies import bodies, domain
+from strategies import bodies
 from strategies.validity import request_problem
 
 RAW = load("2026-04").raw

@@ -287,7 +287,7 @@ def _names_in(method: str, path: str, body: bytes) -> list[str]:
 def test_a_full_default_run_writes_to_nothing_it_did_not_create(tmp_path):
     """The issue's bar: bystanders named like the document's examples; a full default run; the
     server saw no write naming any of them, they are unchanged, and nothing is left over."""
-    from strategies.domain import is_valid_name
+    from core.domain import is_valid_name
 
     recorder = Recorder(create_app(api_key=KEY))
     with serve_in_thread(recorder) as base_url:

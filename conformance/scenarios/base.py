@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from conformance.registry import CHECKS
 from conformance.session import ApiClient, Reply, RunState, eventually
+from core import domain
 from core.redaction import scrubbed_excerpt
-from strategies import domain
 
 SERVERLESS = {"serverless": {"cloud": domain.DEFAULT_CLOUD, "region": domain.DEFAULT_REGION}}
 

@@ -13,13 +13,13 @@ from conformance.scenarios.base import (
     listed_names,
     wait_ready,
 )
-from strategies import domain
+from core import domain
 
 
 def pod_index_and_collection(s: Scenario) -> None:
     """Pod index: pods = replicas x shards, replicas scale; a collection from it has its dimension."""
     name = s.new_name("pod")
-    environment = domain.POD_ENVIRONMENTS[0]
+    environment = domain.SAFE_POD_ENVIRONMENTS[0]
     create_index(s, {"name": name, "dimension": 6, "metric": "cosine",
                       "spec": {"pod": {"environment": environment, "pod_type": "p1.x1"}}}, "create of a pod index")
     described = describe_index(s, name)

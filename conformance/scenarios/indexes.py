@@ -15,7 +15,7 @@ from conformance.scenarios.base import (
     listed_names,
     wait_ready,
 )
-from strategies import domain
+from core import domain
 
 
 def serverless_index_lifecycle(s: Scenario) -> None:
