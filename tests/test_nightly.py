@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mockserver.app import create_app
-from reports.github import DEFAULT_ANNOTATION_LIMIT
 from mockserver.serve import serve_in_thread
+from reports.github import DEFAULT_ANNOTATION_LIMIT
 
 KEY = "pcsk_NIGHTLY_TEST_KEY_1a2b"
 SMALL = ["--seed", "7", "--max-examples", "2", "--operation", "describe_index", "--operation", "create_index",
