@@ -5,7 +5,8 @@ stateful, scenarios, response validation, the in-process mock, reports.
 
 It runs ``pinecone-conformance run`` in this process under a sampling profiler of every
 thread: every few milliseconds it reads each thread's own CPU clock and charges the CPU
-used since the last sample to what that thread's stack shows it doing. The phase of a
+used since the last sample to what that thread's stack shows it doing (for a thread that
+is waiting, to what it was doing at the sample before: it used no CPU while waiting). The phase of a
 Schemathesis worker thread is an argument its thread was started with, which only an
 in-process sampler can read (py-spy sees the stack but not the phase; pyinstrument and
 cProfile follow one thread), hence this small sampler on ``sys._current_frames``. Response
@@ -43,6 +44,16 @@ CHARGED_FIRST = (
 )
 
 
+#: Innermost frames of a thread that waits (for a lock, a queue, a future, a socket): it uses
+#: no CPU there, so the CPU it used since the last sample was used before it began to wait.
+WAITING = {("threading.py", "wait"), ("threading.py", "_wait_for_tstate_lock"), ("selectors.py", "select"),
+           ("queue.py", "get"), ("_base.py", "result"), ("_base.py", "wait")}
+
+
+def _is_waiting(frame) -> bool:
+    return (os.path.basename(frame.f_code.co_filename), frame.f_code.co_name) in WAITING
+
+
 def _phase_of(frame, thread: threading.Thread | None) -> str:
     """What a thread (its innermost ``frame``) is doing."""
     frames = []
@@ -75,6 +86,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True, name="phase-sampler")
         self.cpu: Counter = Counter()
         self._last: dict[int, float] = {}
+        self._doing: dict[int, str] = {}
         self._stop_event = threading.Event()
         self.overhead = 0.0
 
@@ -91,8 +103,12 @@ class Sampler(threading.Thread):
                     continue  # the thread ended meanwhile
                 delta = used - self._last.get(ident, 0.0)
                 self._last[ident] = used
+                if _is_waiting(frame):  # charge what it did before it began to wait
+                    label = self._doing.get(ident) or _phase_of(frame, threads.get(ident))
+                else:
+                    label = self._doing[ident] = _phase_of(frame, threads.get(ident))
                 if delta > 0:
-                    self.cpu[_phase_of(frame, threads.get(ident))] += delta
+                    self.cpu[label] += delta
         self.overhead = time.thread_time()
 
     def stop(self) -> float:
