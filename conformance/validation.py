@@ -28,6 +28,7 @@ import copy
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -55,6 +56,9 @@ from spec.loader import escape_pointer, operations
 
 _VALIDATION_HOST = "http://conformance.invalid"
 _DOCUMENT_URI = "urn:contract"
+#: Verdicts kept per document, and the largest body whose verdict is kept.
+_MEMO_SIZE = 4096
+_MEMO_BODY_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,8 @@ class _Compiled:
         self._lock = threading.Lock()
         self._body_views: dict = {}
         self._request_validators: dict = {}
+        self._judged_by_body: dict = {}
+        self._verdicts: OrderedDict = OrderedDict()
 
     @cached_property
     def contract(self) -> OpenAPI:
@@ -273,6 +279,32 @@ class _Compiled:
     @cached_property
     def allowed_values_openapi(self) -> OpenAPI:
         return OpenAPI.from_dict(_for_validation(tighten_enums(self.raw)))
+
+    def judged_by_body(self, operation_id: str, status: int) -> bool:
+        """Whether openapi-core's verdict on this response depends only on its status, content
+        type and body: the operation is found by its template (not the request's path), and the
+        response declares no headers. Then equal responses get equal verdicts."""
+        key = (operation_id, status)
+        if key not in self._judged_by_body:
+            operation = self.operations[operation_id]
+            responses = self._contract_spec / "paths" / operation.path / operation.method / "responses"
+            found = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
+            self._judged_by_body[key] = found is None or "headers" not in responses / found
+        return self._judged_by_body[key]
+
+    def memo(self, key: tuple, judge) -> list[Problem]:
+        """The verdict on a response equal to one judged before, else ``judge()``'s (kept: a run
+        sees the same error bodies and list pages many times)."""
+        with self._lock:
+            if key in self._verdicts:
+                self._verdicts.move_to_end(key)
+                return list(self._verdicts[key])
+        verdict = judge()
+        with self._lock:
+            self._verdicts[key] = tuple(verdict)
+            while len(self._verdicts) > _MEMO_SIZE:
+                self._verdicts.popitem(last=False)
+        return list(verdict)
 
     def body_views(self, operation_id: str, status: int, content_type: str) -> _BodyViews | None:
         """The view validators for a response the contract accepted; None when only
@@ -370,6 +402,14 @@ class ResponseValidator:
         body: bytes,
     ) -> list[Problem]:
         """Every problem openapi-core finds with one response (contract, then allowed values and strict)."""
+        content_type = Headers(dict(headers)).get("content-type", "")
+        if self._compiled.judged_by_body(operation_id, status) and len(body) <= _MEMO_BODY_LIMIT:
+            return self._compiled.memo(
+                (operation_id, status, content_type, body),
+                lambda: self._validate(operation_id, path, query, status, headers, body))
+        return self._validate(operation_id, path, query, status, headers, body)
+
+    def _validate(self, operation_id, path, query, status, headers, body) -> list[Problem]:
         operation = self._operations[operation_id]
         request = _Request(operation.method, path, query, path_pattern=operation.path)
         response = _Response(status, headers, body)
