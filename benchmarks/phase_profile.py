@@ -1,7 +1,10 @@
 """Where the embedded run's CPU goes, by phase: startup, examples, coverage, fuzzing,
 stateful, scenarios, response validation, the in-process mock, reports.
 
-    python benchmarks/phase_profile.py [RUN OPTIONS ...]        (default: --seed 1)
+    python benchmarks/phase_profile.py [--loopback] [RUN OPTIONS ...]        (default: --seed 1)
+
+``--loopback`` serves a fresh mock on 127.0.0.1 in this process (its server thread is
+charged on a line of its own) and runs the suite against it with ``--base-url``.
 
 It runs ``pinecone-conformance run`` in this process under a sampling profiler of every
 thread: every few milliseconds it reads each thread's own CPU clock and charges the CPU
@@ -18,6 +21,7 @@ times move with it (CPU times much less).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -56,6 +60,8 @@ def _is_waiting(frame) -> bool:
 
 def _phase_of(frame, thread: threading.Thread | None) -> str:
     """What a thread (its innermost ``frame``) is doing."""
+    if thread is not None and thread.name.startswith("mock-"):  # mockserver.serve.serve_in_thread
+        return "mock server on loopback (uvicorn thread)"
     frames = []
     while frame is not None:
         frames.append(frame)
@@ -119,15 +125,23 @@ class Sampler(threading.Thread):
 
 
 def main(argv: list[str]) -> None:
-    run_options = argv or ["--seed", "1"]
+    loopback = "--loopback" in argv
+    run_options = [option for option in argv if option != "--loopback"] or ["--seed", "1"]
     load_before = os.getloadavg()
     started_wall, started_cpu = time.monotonic(), time.process_time()
     sampler = Sampler()
     sampler.start()
     from conformance.cli import main as cli_main
 
-    with tempfile.TemporaryDirectory() as output:
-        code = cli_main(["run", *run_options, "-o", output, "--no-progress"])
+    with tempfile.TemporaryDirectory() as output, contextlib.ExitStack() as stack:
+        target = []
+        if loopback:
+            from mockserver.app import create_app
+            from mockserver.serve import serve_in_thread
+
+            base_url = stack.enter_context(serve_in_thread(create_app(api_key="profile-key")))
+            target = ["--base-url", base_url, "--api-key", "profile-key"]
+        code = cli_main(["run", *target, *run_options, "-o", output, "--no-progress"])
         record = json.loads((Path(output) / "run.json").read_text())
     overhead = sampler.stop()
     wall, cpu = time.monotonic() - started_wall, time.process_time() - started_cpu
@@ -135,7 +149,8 @@ def main(argv: list[str]) -> None:
 
     sampled = sum(sampler.cpu.values())
     requests = record.get("requests_total", 0)
-    print(f"\nembedded run `pinecone-conformance run {' '.join(run_options)}`: exit {code}, {requests} requests")
+    where = "mock on loopback" if loopback else "embedded mock"
+    print(f"\n{where}: `pinecone-conformance run {' '.join(run_options)}`: exit {code}, {requests} requests")
     print(f"wall {wall:6.1f} s   CPU {cpu:6.1f} s (sampler overhead {overhead:.1f} s)   "
           f"CPU per request {1000 * (cpu - overhead) / max(requests, 1):.1f} ms")
     print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after (2 cores shared: wall times "
