@@ -17,7 +17,6 @@ of the contract.
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -46,10 +45,10 @@ EXCLUDED_CHECKS = {
     "ignored_auth_between_identities",
 }
 
-#: Run token -> the run's state. Schemathesis calls checks as plain functions, so the
-#: observer finds its run through a token stored in the generation document itself.
-_STATES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-_RUN_TOKEN = "x-pinecone-conformance-run"
+#: The attribute of a Schemathesis schema that carries the run's state. Schemathesis calls
+#: checks as plain functions with (ctx, response, case); the observer finds its run through
+#: ``case.operation.schema`` (the schema object itself, not the document, not a registry).
+STATE_ATTRIBUTE = "pcc_state"
 
 
 def generation_document(raw: dict, policy: SafetyPolicy | None = None) -> dict:
@@ -111,9 +110,8 @@ def build_schema(raw: dict, state: RunState):
     anything but the embedded mock, Schemathesis's own link inference and response reuse are
     off: they feed names taken from list answers (other people's indexes) into deletes."""
     generated = generation_document(raw, state.policy)
-    generated[_RUN_TOKEN] = token = f"run-{id(state)}"
-    _STATES[token] = state
     schema = schemathesis.openapi.from_dict(generated)
+    setattr(schema, STATE_ATTRIBUTE, state)
     target = state.target
     schema.app = state.gate
     # Schemathesis reaches the gate in process; the address it believes it talks to is one where
@@ -142,7 +140,11 @@ def _install_hooks(schema, state: RunState) -> None:
         """Valid names of generated requests move into the run's prefix (invalid ones stay: they
         test the name rule); the gate refuses whatever still names somebody else's resource."""
         body = case.body if isinstance(case.body, dict) else None
-        confine_case(case.operation.definition.raw.get("operationId"), case.path_parameters, body, state.policy)
+        linked = set(getattr(getattr(case, "_override", None), "path_parameters", None) or {})
+        generated = {k: v for k, v in (case.path_parameters or {}).items() if k not in linked}
+        confine_case(case.operation.definition.raw.get("operationId"), generated, body, state.policy)
+        if case.path_parameters:  # values a link set stay as the link set them (the gate judges those)
+            case.path_parameters.update(generated)
         return case
 
     @schema.hook
@@ -177,6 +179,8 @@ def _install_hooks(schema, state: RunState) -> None:
         if response is not None and (response.status_code == 429 or is_skipped(response.headers)):
             return False
         if type(failure).__name__ == "AcceptedNegativeData" and _only_nulls_were_invalid(case, state):
+            if state.profile == "production":
+                return False  # production accepts them for the SDK (R-IDX-20): nothing to report
             state.record(CHECKS["explicit_null_accepted"].finding(
                 "the server accepted explicit nulls for optional fields (as the real service does for "
                 "the official SDK); the body is otherwise valid",
@@ -213,7 +217,7 @@ def pinecone_observer(ctx, response, case):
     It records findings itself (with their own check names and severities) and never
     raises, so Schemathesis's own verdicts stay separate from ours.
     """
-    state = _STATES.get(str(case.operation.schema.raw_schema.get(_RUN_TOKEN)))
+    state = getattr(case.operation.schema, STATE_ATTRIBUTE, None)
     if state is None:
         return None
     operation_id = case.operation.definition.raw.get("operationId")
@@ -301,6 +305,7 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
     if operation_ids:
         wanted = set(operation_ids)
         schema = schema.include(operation_id=sorted(wanted))
+        setattr(schema, STATE_ATTRIBUTE, state)  # include() makes a new schema object
     if phases:
         schema.config.phases.update(phases=list(phases))
     findings: list[Finding] = []

@@ -1,6 +1,6 @@
 """pytest plugin: the suite's options and fixtures.
 
-``pytest conformance/ --base-url URL --api-key KEY`` runs the suite as plain pytest (with
+``pytest conformance/ --pcc-base-url URL --pcc-api-key KEY`` runs the suite as plain pytest (with
 ``-n auto`` under pytest-xdist too); ``pinecone-conformance run`` wraps the same thing and
 turns the findings into reports. Without ``--base-url`` the target is the embedded mock,
 called in process.
@@ -35,25 +35,25 @@ EMBEDDED_API_KEY = "embedded-mock-key"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("pinecone-conformance")
-    group.addoption("--base-url", default=None, help="server to test (default: the embedded mock)")
-    group.addoption("--api-key", default=None, help="API key (default: $PINECONE_API_KEY)")
-    group.addoption("--spec", default="2026-04", help="bundled version or path of the contract")
+    group.addoption("--pcc-base-url", default=None, help="server to test (default: the embedded mock)")
+    group.addoption("--pcc-api-key", default=None, help="API key (default: $PINECONE_API_KEY)")
+    group.addoption("--pcc-spec", default="2026-04", help="bundled version or path of the contract")
     group.addoption("--pcc-seed", type=int, default=None, help="seed of the run")
-    group.addoption("--max-examples", type=int, default=None, help="generated cases per operation and mode")
+    group.addoption("--pcc-max-examples", type=int, default=None, help="generated cases per operation and mode")
     group.addoption("--pcc-output", default="conformance-report", help="directory for findings")
-    group.addoption("--deviation", action="append", default=[], help="seeded deviation of the embedded mock")
-    group.addoption("--wait", type=float, default=None, help="deadline in seconds for eventual effects")
-    group.addoption("--budget", type=int, default=None, help="request budget of the whole run (all workers)")
-    group.addoption("--run-id", default=None, help="run id in the names of created resources (pcc-<run id>-...)")
-    group.addoption("--read-only", action="store_true", default=False, help="send only GET requests")
-    group.addoption("--mock-profile", choices=("production", "contract"), default="production",
+    group.addoption("--pcc-deviation", action="append", default=[], help="seeded deviation of the embedded mock")
+    group.addoption("--pcc-wait", type=float, default=None, help="deadline in seconds for eventual effects")
+    group.addoption("--pcc-budget", type=int, default=None, help="request budget of the whole run (all workers)")
+    group.addoption("--pcc-run-id", default=None, help="run id in the names of created resources (pcc-<run id>-...)")
+    group.addoption("--pcc-read-only", action="store_true", default=False, help="send only GET requests")
+    group.addoption("--pcc-mock-profile", choices=("production", "contract"), default="production",
                     help="the embedded mock's behaviour: production or contract")
-    group.addoption("--profile", choices=("contract", "production"), default="contract",
+    group.addoption("--pcc-profile", choices=("contract", "production"), default="contract",
                     help="contract: only the document's rules fail the run; production: production parity too")
-    group.addoption("--allow-paid-resources", action="store_true", default=False,
+    group.addoption("--pcc-allow-paid-resources", action="store_true", default=False,
                     help="against a non-loopback host, also create pod indexes, pod scaling, dedicated capacity")
-    group.addoption("--max-time", type=float, default=None, help="stop sending after this many seconds")
-    group.addoption("--request-timeout", type=float, default=None, help="seconds per request (default 60)")
+    group.addoption("--pcc-max-time", type=float, default=None, help="stop sending after this many seconds")
+    group.addoption("--pcc-request-timeout", type=float, default=None, help="seconds per request (default 60)")
     group.addoption("--pcc-operation", action="append", default=[], help="only these operations")
     group.addoption("--pcc-check", action="append", default=[], help="only these checks")
     group.addoption("--pcc-phase", action="append", default=[], help="only these Schemathesis phases")
@@ -67,15 +67,15 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if _is_xdist_worker(config):
         shared = config.workerinput
-        config.option.pcc_seed, config.option.run_id = shared["pcc_seed"], shared["pcc_run_id"]
+        config.option.pcc_seed, config.option.pcc_run_id = shared["pcc_seed"], shared["pcc_run_id"]
         config.pcc_started = shared["pcc_started"]
         return
     if config.option.pcc_seed is None:
         config.option.pcc_seed = random.SystemRandom().randrange(1, 2**31)
-    if config.option.run_id is None:
-        config.option.run_id = new_run_id(config.option.pcc_seed)
+    if config.option.pcc_run_id is None:
+        config.option.pcc_run_id = new_run_id(config.option.pcc_seed)
     try:
-        validate_run_id(config.option.run_id)
+        validate_run_id(config.option.pcc_run_id)
         validate_checks(config.option.pcc_check)
     except UsageError as error:
         raise pytest.UsageError(str(error)) from None
@@ -95,7 +95,7 @@ def validate_checks(names) -> None:
 def pytest_configure_node(node) -> None:
     """xdist: hand the run's seed, run id and start time to a worker."""
     option = node.config.option
-    node.workerinput.update(pcc_seed=option.pcc_seed, pcc_run_id=option.run_id, pcc_started=node.config.pcc_started)
+    node.workerinput.update(pcc_seed=option.pcc_seed, pcc_run_id=option.pcc_run_id, pcc_started=node.config.pcc_started)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:
@@ -108,7 +108,7 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 def _deadline(config: pytest.Config) -> float | None:
     """--max-time as a time.monotonic() deadline, counted from the run's start (shared by workers)."""
-    max_time = config.getoption("--max-time")
+    max_time = config.getoption("--pcc-max-time")
     if max_time is None:
         return None
     return time.monotonic() + max_time - (time.time() - config.pcc_started)
@@ -119,9 +119,9 @@ def run_state(config: pytest.Config, *, embedded_app=None):
     from conformance.session import EMBEDDED_BASE_URL, RunState, Target
     from spec.loader import load
 
-    base_url = config.getoption("--base-url")
-    api_key = config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY")
-    timeout = config.getoption("--request-timeout") or 60.0
+    base_url = config.getoption("--pcc-base-url")
+    api_key = config.getoption("--pcc-api-key") or os.environ.get("PINECONE_API_KEY")
+    timeout = config.getoption("--pcc-request-timeout") or 60.0
     if base_url:
         target = Target(base_url=base_url.rstrip("/"), api_key=api_key, request_timeout=timeout)
         wait, interval, max_examples = 120.0, 5.0, 5
@@ -129,23 +129,23 @@ def run_state(config: pytest.Config, *, embedded_app=None):
         api_key = api_key or EMBEDDED_API_KEY
         target = Target(base_url=EMBEDDED_BASE_URL, api_key=api_key, app=embedded_app, request_timeout=timeout)
         wait, interval, max_examples = 1.0, 0.05, 10
-    document = load(config.getoption("--spec"))
+    document = load(config.getoption("--pcc-spec"))
     output = Path(config.getoption("--pcc-output"))
-    allow_paid = config.getoption("--allow-paid-resources") or not base_url or _is_loopback(base_url)
+    allow_paid = config.getoption("--pcc-allow-paid-resources") or not base_url or _is_loopback(base_url)
     return RunState(
         target=target,
         raw=document.raw,
         store=FindingStore(output / FINDINGS_DIR),
         seed=config.option.pcc_seed,
-        prefix=f"pcc-{config.option.run_id}",
+        prefix=f"pcc-{config.option.pcc_run_id}",
         api_version=document.version or "2026-04",
-        max_examples=config.getoption("--max-examples") or max_examples,
-        wait=config.getoption("--wait") if config.getoption("--wait") is not None else wait,
+        max_examples=config.getoption("--pcc-max-examples") or max_examples,
+        wait=config.getoption("--pcc-wait") if config.getoption("--pcc-wait") is not None else wait,
         poll_interval=interval,
-        budget=config.getoption("--budget"),
+        budget=config.getoption("--pcc-budget"),
         selected_checks=frozenset(config.getoption("--pcc-check")),
-        profile=config.getoption("--profile"),
-        read_only=config.getoption("--read-only"),
+        profile=config.getoption("--pcc-profile"),
+        read_only=config.getoption("--pcc-read-only"),
         allow_paid=allow_paid,
         budget_file=output / BUDGET_FILE,
         deadline=_deadline(config),
@@ -177,12 +177,12 @@ def conformance_state(request: pytest.FixtureRequest):
     """The run's shared state for this worker: target, document, store, gate."""
     config = request.config
     app = None
-    if not config.getoption("--base-url"):
+    if not config.getoption("--pcc-base-url"):
         from mockserver.app import create_app
 
-        api_key = config.getoption("--api-key") or os.environ.get("PINECONE_API_KEY") or EMBEDDED_API_KEY
-        app = create_app(api_key=api_key, deviations=config.getoption("--deviation"),
-                         profile=config.getoption("--mock-profile"))
+        api_key = config.getoption("--pcc-api-key") or os.environ.get("PINECONE_API_KEY") or EMBEDDED_API_KEY
+        app = create_app(api_key=api_key, deviations=config.getoption("--pcc-deviation"),
+                         profile=config.getoption("--pcc-mock-profile"))
     state = run_state(config, embedded_app=app)
     yield state
     _clean_up(state, sweep=not _is_xdist_worker(config))
@@ -209,7 +209,7 @@ def _clean_up(state, *, sweep: bool) -> list[str]:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under xdist, sweep a real server for prefixed leftovers once every worker is done."""
     config = session.config
-    if not _is_xdist_controller(config) or not config.getoption("--base-url"):
+    if not _is_xdist_controller(config) or not config.getoption("--pcc-base-url"):
         return
     state = run_state(config)
     leftovers = _clean_up(state, sweep=True)

@@ -118,25 +118,25 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     """pytest's options for a run; ``quiet_terminal`` hands the terminal to the progress line."""
     terminal = ["-p", "no:terminal"] if quiet_terminal else ["-q", "--no-header", "-rN"]
     arguments = [str(SUITE_MODULE), *terminal, "-p", "no:cacheprovider",
-                 "--pcc-seed", str(seed), "--pcc-output", str(output), "--spec", str(args.spec),
+                 "--pcc-seed", str(seed), "--pcc-output", str(output), "--pcc-spec", str(args.spec),
                  "-W", "ignore::DeprecationWarning"]
     if args.base_url:
-        arguments += ["--base-url", args.base_url]
+        arguments += ["--pcc-base-url", args.base_url]
     if args.api_key:
-        arguments += ["--api-key", args.api_key]
+        arguments += ["--pcc-api-key", args.api_key]
     for option, values in (("--pcc-operation", args.operation), ("--pcc-check", args.check),
-                           ("--deviation", args.deviation), ("--pcc-phase", args.phase)):
+                           ("--pcc-deviation", args.deviation), ("--pcc-phase", args.phase)):
         for value in values:
             arguments += [option, value]
-    for option, value in (("--max-examples", args.max_examples), ("--wait", args.wait),
-                          ("--budget", args.budget), ("--run-id", args.run_id), ("--max-time", args.max_time),
-                          ("--request-timeout", args.request_timeout)):
+    for option, value in (("--pcc-max-examples", args.max_examples), ("--pcc-wait", args.wait),
+                          ("--pcc-budget", args.budget), ("--pcc-run-id", args.run_id), ("--pcc-max-time", args.max_time),
+                          ("--pcc-request-timeout", args.request_timeout)):
         if value is not None:
             arguments += [option, str(value)]
-    arguments += ["--profile", args.profile, "--mock-profile", args.mock_profile]
+    arguments += ["--pcc-profile", args.profile, "--pcc-mock-profile", args.mock_profile]
     if args.shard:
         arguments += ["--pcc-shard", args.shard]
-    for option, on in (("--read-only", args.read_only), ("--allow-paid-resources", args.allow_paid_resources)):
+    for option, on in (("--pcc-read-only", args.read_only), ("--pcc-allow-paid-resources", args.allow_paid_resources)):
         if on:
             arguments.append(option)
     if args.workers:

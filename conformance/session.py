@@ -36,7 +36,7 @@ from conformance.safety import SafetyPolicy
 from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
 from core.checks import apply_profile
 from core.findings import Finding, FindingStore
-from core.redaction import curl_command, redact, scrubbed_excerpt
+from core.redaction import REDACTED, SECRET_HEADERS, curl_command, redact, scrubbed_excerpt
 from reports.scrub import redact_finding, secret_tuple
 from spec.loader import operations
 
@@ -251,7 +251,8 @@ class RunState:
                 status=status,
                 response=scrubbed_excerpt(body, self.secrets) or None,
                 seed=self.seed,
-                details={"via": via},
+                details={"via": via, "exchange": exchange_record(
+                    method, url, request_headers, request_body, status, headers, body, self.secrets)},
             ))
         return exchange, problems
 
@@ -271,6 +272,23 @@ class RunState:
         if kind and isinstance(key, str):
             with self._lock:
                 self.created[kind].add(key)
+
+
+def exchange_record(method: str, url: str, request_headers: Mapping | None, request_body: object, status: int,
+                    response_headers: Mapping | None, body: bytes | str | None, secrets) -> dict:
+    """One request and its answer as ``findings.har`` and ``report replay`` need them: secret
+    headers redacted, every text scrubbed of the key, the body cut after scrubbing."""
+    def headers_of(headers: Mapping | None) -> dict:
+        return {name: REDACTED if name.lower() in SECRET_HEADERS else redact(str(value), secrets)
+                for name, value in dict(headers or {}).items()}
+
+    if isinstance(request_body, bytes):
+        request_body = request_body.decode("utf-8", "replace")
+    if request_body is not None and not isinstance(request_body, str):
+        request_body = json.dumps(request_body, default=str)
+    return {"method": method.upper(), "url": redact(url, secrets), "request_headers": headers_of(request_headers),
+            "request_body": redact(request_body, secrets) if request_body is not None else None, "status": status,
+            "response_headers": headers_of(response_headers), "response_body": scrubbed_excerpt(body, secrets)}
 
 
 @dataclass

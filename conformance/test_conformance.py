@@ -50,8 +50,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from conformance.plugin import selected_operations, shard_plan
 
     config = metafunc.config
-    read_only = config.getoption("--read-only")
-    contract = operations(load(config.getoption("--spec"), validate=False).raw)
+    read_only = config.getoption("--pcc-read-only")
+    contract = operations(load(config.getoption("--pcc-spec"), validate=False).raw)
     chosen = [op for op in selected_operations(config, list(contract))
               if not read_only or contract[op].method.lower() == "get"]
     wanted = set(config.getoption("--pcc-operation"))

@@ -162,6 +162,6 @@ def test_the_production_profile_reports_exactly_the_parity_differences(tmp_path)
 
 @pytest.mark.slow
 def test_the_production_profile_passes_the_production_mock(tmp_path):
-    done = _cli("run", "--seed", "6", "--profile", "production", "-o", str(tmp_path), "--no-progress")
+    done = _cli("run", "--seed", "11", "--profile", "production", "-o", str(tmp_path), "--no-progress")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert [g for g in _groups(tmp_path) if g["severity"] == "error"] == []
+    assert _groups(tmp_path) == []  # the production mock is production: not even a note

@@ -46,6 +46,11 @@ def backup_and_restore(s: Scenario) -> None:
         s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.wait:g}s (backups can "
                "take minutes: raise --wait to be sure)", described)
         raise ScenarioAbort("backup not ready")
+    for key in ("backup_id", "source_index_id", "source_index_name"):
+        if backup.field(key) is not None and described.field(key) not in (None, backup.field(key)):
+            s.fail("ids_stable", f"backup {key} is {backup.field(key)!r} in the create answer but "
+                   f"{described.field(key)!r} in describe", described)
+    s.passed("ids_stable", "describe_backup")
     if described.field("dimension") not in (None, 5):
         s.fail("backup_matches_source", f"backup of a 5-dimension index reports {described.field('dimension')!r}", described)
 
