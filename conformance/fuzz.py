@@ -137,15 +137,32 @@ def build_schema(raw: dict, state: RunState):
 def _install_hooks(schema, state: RunState) -> None:
     @schema.hook
     def map_case(context, case):
-        """Valid names of generated requests move into the run's prefix (invalid ones stay: they
-        test the name rule); the gate refuses whatever still names somebody else's resource."""
-        body = case.body if isinstance(case.body, dict) else None
-        linked = set(getattr(getattr(case, "_override", None), "path_parameters", None) or {})
-        generated = {k: v for k, v in (case.path_parameters or {}).items() if k not in linked}
-        confine_case(case.operation.definition.raw.get("operationId"), generated, body, state.policy)
-        if case.path_parameters:  # values a link set stay as the link set them (the gate judges those)
-            case.path_parameters.update(generated)
+        """The coverage and examples phases build cases without the part hooks below: confine
+        their names on the finished case. Not in the state machine, where Schemathesis takes a
+        finished case's edited parts for values a link supplied (the part hooks serve there)."""
+        phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", None)
+        if str(getattr(phase, "value", phase)) != "stateful":
+            body = case.body if isinstance(case.body, dict) else None
+            confine_case(case.operation.definition.raw.get("operationId"), case.path_parameters, body, state.policy)
         return case
+
+    @schema.hook
+    def map_path_parameters(context, path_parameters):
+        """Valid names in generated paths move into the run's prefix (invalid ones stay: they
+        test the name rule); the gate refuses whatever still names somebody else's resource.
+        Done while the case is drawn, not on the finished case: Schemathesis takes a finished
+        case's edited parts for values a link supplied (and judges them so)."""
+        if path_parameters:
+            confine_case(None, path_parameters, None, state.policy)
+        return path_parameters
+
+    @schema.hook
+    def map_body(context, body):
+        """The same for the names a generated body creates or reads from."""
+        operation_id = context.operation.definition.raw.get("operationId") if context.operation else None
+        if isinstance(body, dict):
+            confine_case(operation_id, None, body, state.policy)
+        return body
 
     @schema.hook
     def flatmap_case(context, case):
@@ -356,7 +373,7 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
     ops = operations(state.raw)
     for node in recorder.cases.values():
         if node.transition is not None and node.is_transition_applied:
-            state.links_followed[_link_key(node.transition.id, ops)] += 1
+            state.count_link(_link_key(node.transition.id, ops))
     for case_id, checks in recorder.checks.items():
         case_node = recorder.cases.get(case_id)
         if case_node is not None:

@@ -11,7 +11,6 @@ Each worker writes its findings to its own file of the store and its coverage co
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -215,10 +214,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     leftovers = _clean_up(state, sweep=True)
     if leftovers:
         print(f"pinecone-conformance: could not delete {', '.join(leftovers)}")
-    output = Path(config.getoption("--pcc-output"))
-    (output / "stats-controller.json").write_text(json.dumps({
-        "cleanup_gate": state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {},
-        "errors": state.errors}, indent=1), encoding="utf-8")
+    from core.run_record import WorkerStats
+
+    cleanup = state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {}
+    WorkerStats(cleanup_requests=cleanup.get("sent", 0), errors=list(state.errors)).save(
+        Path(config.getoption("--pcc-output")) / "stats-controller.json")
 
 
 def _client(state):
@@ -242,21 +242,19 @@ def conformance_schema(conformance_state):
 
 
 def _write_stats(output: Path, state) -> None:
+    from core.run_record import WorkerStats
+
     output.mkdir(parents=True, exist_ok=True)
-    stats = {
-        "requests_total": state.gate.counters.sent,
-        "throttled": state.throttled,
-        "gate": state.gate.counters.as_dict(),
-        "cleanup_gate": state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {},
-        "observed_statuses": {op: dict(counts) for op, counts in state.observed_statuses.items()},
-        "checks_run": {op: sorted(checks) for op, checks in state.checks_run.items()},
-        "links_followed": dict(state.links_followed),
-        "errors": state.errors,
-        "skipped_scenarios": state.skipped_scenarios,
-        "seed": state.seed,
-        "run_id": state.prefix,
-    }
-    (output / f"stats-{writer_name()}.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    gate = state.gate.counters.as_dict()
+    cleanup = state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {}
+    WorkerStats(
+        requests_total=gate["sent"], throttled=gate["throttled"], retried=gate["retried"], skipped=gate["skipped"],
+        skipped_examples=gate["skipped_examples"], methods=gate["methods"], cleanup_requests=cleanup.get("sent", 0),
+        observed_statuses={op: dict(counts) for op, counts in state.observed_statuses.items()},
+        checks_run={op: sorted(checks) for op, checks in state.checks_run.items()},
+        links_followed=dict(state.links_followed), errors=list(state.errors),
+        skipped_scenarios=dict(state.skipped_scenarios),
+    ).save(output / f"stats-{writer_name()}.json")
 
 
 def shard_plan(config: pytest.Config, operations: list[str], scenarios: list[str]) -> dict | None:

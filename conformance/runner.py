@@ -11,7 +11,6 @@ decides the exit code: 1 when an error finding exists (or a warning, with
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import signal
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from core.findings import FindingStore
-from core.run_record import FINDINGS_DIR, RunRecord
+from core.run_record import FINDINGS_DIR, STATS_GLOB, RunRecord, WorkerStats
 from core.version import tool_versions
 from spec.loader import load, operations
 
@@ -164,30 +163,8 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
     ops = operations(document.raw)
     record.operations = list(ops)
     record.documented_statuses = {op_id: sorted(map(str, op.definition.get("responses", {}))) for op_id, op in ops.items()}
-    for stats_file in sorted(output.glob("stats-*.json")):
-        stats = json.loads(stats_file.read_text(encoding="utf-8"))
-        record.requests_total += stats.get("requests_total", 0)
-        record.throttled += stats.get("throttled", 0)
-        for op, counts in stats.get("observed_statuses", {}).items():
-            merged = record.observed_statuses.setdefault(op, {})
-            for status, count in counts.items():
-                merged[status] = merged.get(status, 0) + count
-        for op, checks in stats.get("checks_run", {}).items():
-            record.checks_run[op] = sorted(set(record.checks_run.get(op, [])) | set(checks))
-        record.errors += stats.get("errors", [])
-        gate = stats.get("gate", {})
-        record.retried += gate.get("retried", 0)
-        for key in ("skipped", "methods"):
-            merged = getattr(record, key)
-            for name, count in gate.get(key, {}).items():
-                merged[name] = merged.get(name, 0) + count
-        for reason, example in gate.get("skipped_examples", {}).items():
-            record.skipped_examples.setdefault(reason, example)
-        record.cleanup_requests += stats.get("cleanup_gate", {}).get("sent", 0)
-        for scenario, why in stats.get("skipped_scenarios", {}).items():
-            record.errors.append(f"scenario {scenario} not run to its end: {why}")
-        for link, count in stats.get("links_followed", {}).items():
-            record.links[link] = record.links.get(link, 0) + count
+    for stats_file in sorted(output.glob(STATS_GLOB)):
+        WorkerStats.load(stats_file).merge_into(record)
     from spec.loader import links, with_links_overlay, without_dangling_links
 
     for link in links(without_dangling_links(with_links_overlay(document.raw, skip_missing=True))):  # defined, maybe never followed
@@ -233,7 +210,7 @@ def main_run(args: argparse.Namespace) -> int:
         args.run_id = shard_run_id(args.run_id, *shard)
         args.shard = f"{shard[0]}/{shard[1]}"
     shutil.rmtree(output / FINDINGS_DIR, ignore_errors=True)
-    for stale in (*output.glob("stats-*.json"), output / BUDGET_FILE, stop_file(output)):
+    for stale in (*output.glob(STATS_GLOB), output / BUDGET_FILE, stop_file(output)):
         stale.unlink(missing_ok=True)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     # Before the first request: what cleanup needs to find this run's resources after any crash.

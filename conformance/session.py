@@ -161,6 +161,10 @@ class RunState:
         with self._lock:
             self.errors.append(redact(message, self.secrets))
 
+    def count_link(self, key: str) -> None:
+        with self._lock:
+            self.links_followed[key] += 1
+
     def note_skip(self, scenario: str, why: str) -> None:
         """A scenario that did not run to its end because the gate refused one of its steps."""
         with self._lock:

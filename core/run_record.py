@@ -72,3 +72,55 @@ class RunRecord:
         data = json.loads((Path(directory) / RUN_RECORD_FILE).read_text(encoding="utf-8"))
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
+
+
+STATS_GLOB = "stats-*.json"
+
+
+@dataclass
+class WorkerStats:
+    """What one process of a run counted (a pytest-xdist worker, the controller's sweep, or a
+    plain pytest process), saved as ``stats-<writer>.json`` and merged into the RunRecord.
+
+    Typed, so a field renamed on the writing side is an error on the reading side, not a zero."""
+
+    requests_total: int = 0
+    throttled: int = 0
+    retried: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_examples: dict[str, str] = field(default_factory=dict)
+    methods: dict[str, int] = field(default_factory=dict)
+    cleanup_requests: int = 0
+    observed_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
+    checks_run: dict[str, list[str]] = field(default_factory=dict)
+    links_followed: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    skipped_scenarios: dict[str, str] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=1, sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> WorkerStats:
+        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def merge_into(self, record: RunRecord) -> None:
+        """Add these counts to ``record`` (sums, unions; the first example per reason wins)."""
+        record.requests_total += self.requests_total
+        record.throttled += self.throttled
+        record.retried += self.retried
+        record.cleanup_requests += self.cleanup_requests
+        for into, counts in ((record.skipped, self.skipped), (record.methods, self.methods),
+                             (record.links, self.links_followed)):
+            for name, count in counts.items():
+                into[name] = into.get(name, 0) + count
+        for reason, example in self.skipped_examples.items():
+            record.skipped_examples.setdefault(reason, example)
+        for op, counts in self.observed_statuses.items():
+            merged = record.observed_statuses.setdefault(op, {})
+            for status, count in counts.items():
+                merged[status] = merged.get(status, 0) + count
+        for op, checks in self.checks_run.items():
+            record.checks_run[op] = sorted(set(record.checks_run.get(op, [])) | set(checks))
+        record.errors += self.errors
+        record.errors += [f"scenario {name} not run to its end: {why}" for name, why in self.skipped_scenarios.items()]
