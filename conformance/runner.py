@@ -116,7 +116,9 @@ def check_deviations(names: list[str]) -> None:
 def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet_terminal: bool = False) -> list[str]:
     """pytest's options for a run; ``quiet_terminal`` hands the terminal to the progress line."""
     terminal = ["-p", "no:terminal"] if quiet_terminal else ["-q", "--no-header", "-rN"]
-    arguments = [str(SUITE_MODULE), *terminal, "-p", "no:cacheprovider",
+    # --assert=plain: the suite fails through pytest.fail, never through assert, so rewriting the
+    # asserts of Schemathesis and Hypothesis at every start would be work for nothing.
+    arguments = [str(SUITE_MODULE), *terminal, "-p", "no:cacheprovider", "--assert=plain",
                  "--pcc-seed", str(seed), "--pcc-output", str(output), "--pcc-spec", str(args.spec),
                  "-W", "ignore::DeprecationWarning"]
     if args.base_url:

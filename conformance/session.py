@@ -81,12 +81,25 @@ class Target:
 
 
 def gate_client(gate: Gate, base_url: str) -> httpx.Client:
-    """An httpx client whose every request goes through ``gate`` (in process, ASGI)."""
+    """An httpx client whose every request goes through ``gate`` (in process, ASGI).
+
+    The client is entered at once, so one event loop serves all its requests (an unentered
+    TestClient starts a loop per request); ``close()`` leaves it."""
     with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is what we ship
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    return TestClient(gate, base_url=base_url, raise_server_exceptions=True)
+    class GateClient(TestClient):
+        def close(self) -> None:
+            if getattr(self, "_entered", False):
+                self._entered = False
+                self.__exit__(None, None, None)
+            super().close()
+
+    client = GateClient(gate, base_url=base_url, raise_server_exceptions=True)
+    client.__enter__()
+    client._entered = True
+    return client
 
 
 @dataclass
