@@ -52,6 +52,9 @@ class RunRecord:
     """HTTP method -> requests sent with it."""
     cleanup_requests: int = 0
     """Requests cleanup sent (outside the budget)."""
+    not_run: dict[str, str] = field(default_factory=dict)
+    """Scenarios that did not run to their end, and why (a step the gate refused, an operation the
+    contract lacks, an earlier scenario showing the server cannot make indexes ready)."""
     incomplete: str = ""
     """Why the run did not do all its planned work (budget, --max-time, interrupted), or empty."""
     exit_code: int | None = None
@@ -123,4 +126,4 @@ class WorkerStats:
         for op, checks in self.checks_run.items():
             record.checks_run[op] = sorted(set(record.checks_run.get(op, [])) | set(checks))
         record.errors += self.errors
-        record.errors += [f"scenario {name} not run to its end: {why}" for name, why in self.skipped_scenarios.items()]
+        record.not_run.update(self.skipped_scenarios)

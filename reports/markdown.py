@@ -106,6 +106,9 @@ def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Grou
         lines += [f"- {count} for {cell(reason)}" + (f", e.g. {cell(record.skipped_examples[reason], 200)}"
                                                      if reason in record.skipped_examples else "")
                   for reason, count in sorted(record.skipped.items())]
+    if record.not_run:
+        lines += ["", "### Not run to their end", ""]
+        lines += [f"- `{cell(name)}`: {cell(why, 300)}" for name, why in sorted(record.not_run.items())]
     if record.errors:
         lines += ["", "### Setup problems", ""] + [f"- {cell(error, 300)}" for error in record.errors]
     lines += ["", "Details: `report.html`, `findings.json`, `junit.xml`.", ""]
