@@ -1,0 +1,129 @@
+"""Waits that end as soon as waiting cannot help: backoff from milliseconds, an early end on an
+answer that cannot mean "still in progress", and one --wait, not one per scenario, for a
+server that never makes an index ready."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conformance.scenarios.base import Scenario, wait_ready
+from conformance.session import FIRST_POLL, Reply, eventually
+
+
+def _reply(status=200, body=None, conforms=True) -> Reply:
+    return Reply(operation_id="describe_index", status=status, headers={}, body=body, text=json.dumps(body),
+                 request="curl ...", conforms=conforms)
+
+
+def test_polling_backs_off_from_milliseconds_to_the_interval():
+    calls = []
+    started = time.monotonic()
+
+    def probe():
+        calls.append(time.monotonic() - started)
+        return len(calls)
+
+    reached, last = eventually(probe, lambda n: n >= 6, wait=30, interval=0.4)
+    assert reached and last == 6
+    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    assert gaps[0] < 0.2 and gaps[0] >= FIRST_POLL * 0.9  # the first pause is short
+    assert all(later >= earlier * 0.9 for earlier, later in zip(gaps, gaps[1:], strict=False))  # it grows
+    assert max(gaps) <= 0.4 + 0.1  # never past the interval
+
+
+@pytest.mark.parametrize("answer", [
+    _reply(500, {"error": {"code": "UNKNOWN", "message": "boom"}, "status": 500}),
+    _reply(200, {"name": "x", "status": {"state": "Initializing", "ready": False}}, conforms=False),
+    _reply(200, {"name": "x", "status": {"state": "Ready", "ready": False}}),  # a contradiction
+    _reply(404, {"error": {"code": "NOT_FOUND", "message": "gone"}, "status": 404}),
+])
+def test_a_wait_ends_at_once_on_an_answer_that_cannot_mean_in_progress(answer):
+    probes = []
+
+    def probe():
+        probes.append(1)
+        return answer
+
+    from conformance.scenarios.base import _still_coming_up
+
+    started = time.monotonic()
+    reached, last = eventually(probe, lambda r: r.field("status", "ready") is True, wait=30, interval=5,
+                               working=_still_coming_up)
+    assert not reached and last is answer and len(probes) == 1
+    assert time.monotonic() - started < 1
+
+
+class _State:
+    """Just what wait_ready reads and writes."""
+
+    def __init__(self, wait):
+        self.wait, self.poll_interval, self.never_ready, self.seed = wait, 0.05, "", 1
+        self.recorded = []
+        self.secrets = ()
+
+    def ran(self, operation, check):
+        pass
+
+    def record(self, finding):
+        self.recorded.append(finding)
+
+    class validator:  # noqa: N801 (a stand-in for the response validator)
+        @staticmethod
+        def response_pointer(operation, status):
+            return "#/paths"
+
+
+class _Client:
+    def __init__(self, answer):
+        self.answer, self.calls = answer, 0
+
+    def call(self, *args, **kwargs):
+        self.calls += 1
+        return self.answer
+
+
+def test_an_index_that_never_becomes_ready_costs_one_wait_then_stops_the_others():
+    from conformance.scenarios.base import ScenarioAbort, ScenarioNotRun
+
+    state = _State(wait=0.6)
+    stuck = _Client(_reply(200, {"name": "i", "status": {"state": "Initializing", "ready": False}}))
+    first = Scenario(client=stuck, state=state, name="first")
+    with pytest.raises(ScenarioAbort):
+        wait_ready(first, "i")
+    assert [f.check for f in state.recorded] == ["index_becomes_ready"]
+    assert "not within" in state.recorded[0].message and state.never_ready
+    calls = stuck.calls
+    second = Scenario(client=stuck, state=state, name="second")
+    with pytest.raises(ScenarioNotRun, match="never became ready"):
+        wait_ready(second, "j")
+    assert stuck.calls == calls  # the second scenario did not wait at all
+
+
+def test_a_broken_describe_ends_the_wait_with_the_finding_that_says_why():
+    state = _State(wait=30)
+    broken = _Client(_reply(500, {"error": {"code": "UNKNOWN", "message": "boom"}, "status": 500}))
+    from conformance.scenarios.base import ScenarioAbort
+
+    started = time.monotonic()
+    with pytest.raises(ScenarioAbort):
+        wait_ready(Scenario(client=broken, state=state, name="s"), "i")
+    assert time.monotonic() - started < 2 and broken.calls == 1
+    assert "stopped waiting" in state.recorded[0].message
+    assert not state.never_ready  # an early end says nothing about the next index
+
+
+@pytest.mark.slow
+def test_a_server_whose_indexes_never_become_ready_is_reported_once(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--deviation", "index-never-ready",
+                           "--profile", "production", "--phase", "scenarios", "--wait", "3", "--seed", "2",
+                           "-o", str(tmp_path), "--no-progress"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr[-2000:]
+    groups = json.loads((tmp_path / "findings.json").read_text())["groups"]
+    assert sum(g["count"] for g in groups if g["check"] == "index_becomes_ready") == 1
+    not_run = json.loads((tmp_path / "run.json").read_text())["not_run"]
+    assert len(not_run) >= 3 and all("never became ready" in why for why in not_run.values())
