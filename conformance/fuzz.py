@@ -216,7 +216,7 @@ def _install_hooks(schema, state: RunState) -> None:
 
 def _only_nulls_were_invalid(case, state: RunState) -> bool:
     """Is this negative case invalid only through ``null`` members of its body?"""
-    from conformance.validation import without_nulls
+    from core.values import without_nulls
 
     operation_id = case.operation.definition.raw.get("operationId")
     body = case.body

@@ -517,10 +517,3 @@ class RequestBodyValidator:
         return [error.message for error in self._compiled.request_validator(operation_id).iter_errors(body)]
 
 
-def without_nulls(value: object) -> object:
-    """``value`` with every ``null`` member of an object removed (recursively)."""
-    if isinstance(value, dict):
-        return {key: without_nulls(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [without_nulls(item) for item in value]
-    return value

@@ -24,6 +24,7 @@ from typing import Any
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
+from core.values import without_nulls
 from mockserver.document import raw_document, request_schema_name
 from mockserver.errors import ApiError
 
@@ -56,13 +57,6 @@ def _validator(schema_name: str) -> Draft4Validator:
     return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": components})
 
 
-def without_nulls(value: Any) -> Any:
-    """``value`` with every ``"key": null`` of every object removed."""
-    if isinstance(value, dict):
-        return {key: without_nulls(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [without_nulls(item) for item in value]
-    return value
 
 
 def _reject_constant(name: str) -> Any:

@@ -194,7 +194,8 @@ def test_request_problem_knows_prose_rules():
 
 
 def test_explicit_nulls_are_told_apart_from_real_errors():
-    from conformance.validation import RequestBodyValidator, without_nulls
+    from conformance.validation import RequestBodyValidator
+    from core.values import without_nulls
 
     validator = RequestBodyValidator(RAW)
     sdk_style = {"name": "a", "dimension": 3, "metric": "cosine", "spec": {"pod": {
