@@ -64,6 +64,8 @@ CHECKS = Registry([
     _c("validator_agreement", "validator-disagreement", "warning", P,
        "Schemathesis and openapi-core agree whether a body fits its schema"),
     _c("network_error", "transport", "error", P, "every request gets a usable HTTP answer"),
+    _c("throttled", "throttling", "note", P,
+       "a 429 that outlived its retries is reported as throttling, never as a deviation of the contract"),
     # --- every response: rules a schema cannot express ---
     _c("error_body", "error-body", "error", f"{ERR}/properties/status",
        "an error body is {error: {...}} and its status is the HTTP status"),

@@ -245,7 +245,11 @@ class RunState:
             response_pointer=self.validator.schema_pointer(operation_id, status),
         )
         self._remember_created(exchange)
-        if status == 429:
+        if status == 429:  # throttling that outlived the gate's retries: a note, never a deviation
+            self.ran(operation_id, "throttled")
+            self.record(CHECKS["throttled"].finding(
+                f"{operation_id} was still throttled (429) after the retries Retry-After allowed",
+                operation=operation_id, status=status, seed=self.seed, details={"via": via}))
             return exchange, []
         problems = self.validator.validate(
             operation_id, path=path, query=query, status=status, headers=headers, body=body

@@ -412,8 +412,30 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
     assert record["retried"] > 0 and record["throttled"] > 0
     assert record["requests_total"] <= 900
     found = FindingStore(tmp_path / "findings").all()
-    assert [f for f in found if f.status == 429] == []
+    assert [(f.check, f.severity) for f in found if f.status == 429 and f.check != "throttled"] == []
+    assert {f.severity for f in found if f.check == "throttled"} <= {"note"}  # throttling is only ever a note
     assert len(json.loads((tmp_path / "findings.json").read_text())["findings"]) == len(found)  # nothing lost
     assert leftovers == []
     if done.returncode == 2:  # only a real stop may end it so: the record says which
         assert record["incomplete"] or record["errors"]
+
+
+def test_a_429_that_outlives_its_retries_is_a_throttling_note(tmp_path):
+    from conformance.session import ApiClient, RunState, Target
+    from core.findings import FindingStore
+
+    async def always_throttled(scope, receive, send):
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"content-type", b"application/json"), (b"retry-after", b"0")]})
+        await send({"type": "http.response.body", "body": b'{"error":{"code":"RESOURCE_EXHAUSTED","message":"slow"},'
+                                                          b'"status":429}'})
+
+    state = RunState(target=Target("http://throttled", KEY, app=always_throttled), raw=load().raw,
+                     store=FindingStore(tmp_path), seed=1, prefix="pcc-abcd1234")
+    client = ApiClient(state, state.http_client())
+    try:
+        reply = client.call("list_indexes")
+    finally:
+        client.http.close()
+    assert reply.status == 429 and state.gate.counters.throttled == 6  # one try and five retries
+    assert [(f.check, f.severity, f.kind) for f in state.store] == [("throttled", "note", "throttling")]
