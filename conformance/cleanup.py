@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from conformance.gate import is_skipped
 from conformance.runid import TOOL_PREFIX, prefix_for, validate_run_id
 from conformance.session import ApiClient, Reply, RunState
 from core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -46,9 +47,6 @@ DEFAULT_WAIT = 120.0
 #: Pause between rounds of the command (it grows to ``MAX_INTERVAL``).
 FIRST_INTERVAL = 0.5
 MAX_INTERVAL = 10.0
-
-#: The header of the answer the session's safety gate makes up for a request it did not send.
-SKIPPED_HEADER = "x-pcc-skipped"
 
 #: The order of deletion: a source cannot go while what it feeds is pending.
 KINDS = ("backup", "collection", "index")
@@ -186,7 +184,7 @@ def _attempt(client: ApiClient, resource: Resource) -> tuple[bool, bool, str]:
         reply = delete(client, resource)
     except Exception as error:  # noqa: BLE001 (a network error on one resource must not keep the rest)
         return False, True, _reason(error)
-    skipped = reply.headers.get(SKIPPED_HEADER) if reply.headers else None
+    skipped = is_skipped(reply.headers) if reply.headers else None
     why = f"not sent: {skipped}" if skipped else str(reply.status)
     return reply.status in GONE, reply.status in SETTLING, why
 

@@ -32,6 +32,7 @@ from conformance.session import RunState, forgotten_rejection
 from core import domain
 from core.findings import Finding
 from core.redaction import curl_command, redact, scrubbed_excerpt
+from core.text import one_line
 from spec.loader import escape_pointer, operations
 from strategies.bodies import BODY_STRATEGIES
 from strategies.validity import request_problem
@@ -44,6 +45,9 @@ EXCLUDED_CHECKS = {
     # Compares two identities; a single-key run has nothing to compare.
     "ignored_auth_between_identities",
 }
+
+#: How much of a Schemathesis failure message a finding keeps.
+MESSAGE_LIMIT = 600
 
 #: The attribute of a Schemathesis schema that carries the run's state. Schemathesis calls
 #: checks as plain functions with (ctx, response, case); the observer finds its run through
@@ -361,7 +365,7 @@ def _error_to_finding(event, state: RunState) -> Finding:
     label = str(event.label or "")
     by_route = {f"{op.method.upper()} {op.path}": op_id for op_id, op in state.operations.items()}
     return CHECKS["network_error"].finding(
-        redact(f"{label}: {type(event.value).__name__}: {_first_lines(str(event.value))}", state.secrets),
+        redact(f"{label}: {type(event.value).__name__}: {one_line(str(event.value), MESSAGE_LIMIT)}", state.secrets),
         operation=by_route.get(label),
         location=state.operations[by_route[label]].pointer if label in by_route else None,
         seed=state.seed,
@@ -421,7 +425,7 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             if declared is None:  # a check a newer Schemathesis added: reported, under a generic id
                 declared, prefix = CHECKS["schemathesis_other"], f"[{check.name}] "
             yield declared.finding(
-                redact(f"{prefix}{failure.title}: {_first_lines(failure.message)}", state.secrets),
+                redact(f"{prefix}{failure.title}: {one_line(failure.message, MESSAGE_LIMIT)}", state.secrets),
                 operation=operation_id,
                 location=location,
                 request=request_line,
@@ -455,7 +459,3 @@ def _real_url(text: str, state: RunState) -> str:
     """``text`` with the gate's placeholder address replaced by the target's base URL."""
     return text.replace(GATE_ADDRESS, state.target.base_url.rstrip("/"))
 
-
-def _first_lines(text: str, limit: int = 600) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[:limit] + "..."

@@ -38,10 +38,3 @@ def validate_run_id(run_id: str) -> str:
 def prefix_for(run_id: str) -> str:
     """The name prefix of a run's resources, with its trailing dash: ``pcc-<run id>-``."""
     return f"{TOOL_PREFIX}{run_id}-"
-
-
-def is_ours(name: object, run_id: str | None = None) -> bool:
-    """Does ``name`` belong to run ``run_id`` (or, with None, to any run of this tool)?"""
-    if not isinstance(name, str):
-        return False
-    return name.startswith(prefix_for(run_id) if run_id else TOOL_PREFIX)
