@@ -141,6 +141,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop sending after this long; the run ends gracefully, cleans up, and is INCOMPLETE")
     parser.add_argument("--request-timeout", type=float, default=None, metavar="SECONDS",
                         help="timeout of each request (default 60)")
+    parser.add_argument("--scenario-workers", type=int, default=None, metavar="N",
+                        help="scenarios run side by side in this many threads (default 4 against a URL, "
+                             "1 against the embedded mock)")
     parser.add_argument("--profile", choices=["contract", "production"], default="contract",
                         help="contract (default): only the document's rules fail the run, production-parity "
                              "differences are warnings in their own section; production: both fail")

@@ -78,7 +78,8 @@ def validate_output(output: Path) -> Path:
 
 def validate_numbers(args: argparse.Namespace) -> None:
     for flag, value in (("--budget", args.budget), ("--max-time", args.max_time),
-                        ("--request-timeout", args.request_timeout), ("--max-examples", args.max_examples)):
+                        ("--request-timeout", args.request_timeout), ("--max-examples", args.max_examples),
+                        ("--scenario-workers", args.scenario_workers)):
         if value is not None and value <= 0:
             raise UsageError(f"{flag} must be positive (got {value})")
     if args.wait is not None and args.wait < 0:
@@ -131,7 +132,8 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
             arguments += [option, value]
     for option, value in (("--pcc-max-examples", args.max_examples), ("--pcc-wait", args.wait),
                           ("--pcc-budget", args.budget), ("--pcc-run-id", args.run_id), ("--pcc-max-time", args.max_time),
-                          ("--pcc-request-timeout", args.request_timeout)):
+                          ("--pcc-request-timeout", args.request_timeout),
+                          ("--pcc-scenario-workers", args.scenario_workers)):
         if value is not None:
             arguments += [option, str(value)]
     arguments += ["--pcc-profile", args.profile, "--pcc-mock-profile", args.mock_profile]

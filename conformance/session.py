@@ -123,6 +123,8 @@ class RunState:
     """Path of the budget ledger shared by the run's workers (None: this process only)."""
     deadline: float | None = None
     """time.monotonic() after which nothing more is sent (--max-time)."""
+    scenario_workers: int = 1
+    """Scenarios run side by side in this many threads (they share no resources)."""
     on_stop: Callable[[str], None] | None = None
     """Called once when the gate stops the run (an outage)."""
     requests_total: int = 0
