@@ -251,35 +251,31 @@ def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[s
     the last one (the xdist controller) does, once every worker is done. What is still
     settling is retried for up to ``state.wait`` seconds; the end of a run does not wait
     for the deletes to take effect (``pinecone-conformance cleanup`` does)."""
-    budget, state.budget = state.budget, None  # cleanup must run even when the budget is spent
     leftovers: list[str] = []
-    try:
-        pending = [Resource(kind, key) for kind in KINDS for key in state.created.get(kind, set())
-                   if isinstance(key, str) and key]
-        if sweep:
-            listed = inventory(client, name_prefix(state))
-            leftovers += [f"could not list: {why}" for why in listed.unreadable]
-            known = {(r.kind, r.key) for r in listed.resources}
-            pending = listed.resources + [r for r in pending if (r.kind, r.key) not in known]
-        pending = _ordered(pending)
-        deadline = time.monotonic() + max(state.wait, 0.0)
-        pause = max(state.poll_interval, 0.05)
-        while pending:
-            retry = []
-            for resource in pending:
-                gone, again, why = _attempt(client, resource)
-                if gone:
-                    continue
-                if again and time.monotonic() < deadline:
-                    retry.append(resource)
-                else:
-                    leftovers.append(f"{resource.kind} {resource.key} ({why})")
-            pending = retry
-            if pending:
-                time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
-                pause = min(pause * 2, MAX_INTERVAL)
-    finally:
-        state.budget = budget
+    pending = [Resource(kind, key) for kind in KINDS for key in state.created.get(kind, set())
+               if isinstance(key, str) and key]
+    if sweep:
+        listed = inventory(client, name_prefix(state))
+        leftovers += [f"could not list: {why}" for why in listed.unreadable]
+        known = {(r.kind, r.key) for r in listed.resources}
+        pending = listed.resources + [r for r in pending if (r.kind, r.key) not in known]
+    pending = _ordered(pending)
+    deadline = time.monotonic() + max(state.wait, 0.0)
+    pause = max(state.poll_interval, 0.05)
+    while pending:
+        retry = []
+        for resource in pending:
+            gone, again, why = _attempt(client, resource)
+            if gone:
+                continue
+            if again and time.monotonic() < deadline:
+                retry.append(resource)
+            else:
+                leftovers.append(f"{resource.kind} {resource.key} ({why})")
+        pending = retry
+        if pending:
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+            pause = min(pause * 2, MAX_INTERVAL)
     return leftovers
 
 

@@ -217,10 +217,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     leftovers = _clean_up(state, sweep=True)
     if leftovers:
         print(f"pinecone-conformance: could not delete {', '.join(leftovers)}")
-    from core.run_record import WorkerStats
+    # the sweep's own state sent nothing through its run gate: only cleanup's requests and errors count
+    from core.run_record import RunCounters
 
-    cleanup = state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {}
-    WorkerStats(cleanup_requests=cleanup.get("sent", 0), errors=list(state.errors)).save(
+    cleanup = state.cleanup_gate.counters.as_dict() if state.cleanup_gate else {}
+    RunCounters(cleanup_requests=cleanup.get("sent", 0), errors=list(state.counters.errors)).save(
         Path(config.getoption("--pcc-output")) / "stats-controller.json")
 
 
@@ -245,19 +246,8 @@ def conformance_schema(conformance_state):
 
 
 def _write_stats(output: Path, state) -> None:
-    from core.run_record import WorkerStats
-
     output.mkdir(parents=True, exist_ok=True)
-    gate = state.gate.counters.as_dict()
-    cleanup = state.cleanup_gate.counters.as_dict() if getattr(state, "cleanup_gate", None) else {}
-    WorkerStats(
-        requests_total=gate["sent"], throttled=gate["throttled"], retried=gate["retried"], skipped=gate["skipped"],
-        skipped_examples=gate["skipped_examples"], methods=gate["methods"], cleanup_requests=cleanup.get("sent", 0),
-        observed_statuses={op: dict(counts) for op, counts in state.observed_statuses.items()},
-        checks_run={op: sorted(checks) for op, checks in state.checks_run.items()},
-        links_followed=dict(state.links_followed), errors=list(state.errors),
-        skipped_scenarios=dict(state.skipped_scenarios),
-    ).save(output / f"stats-{writer_name()}.json")
+    state.transport_counts().save(output / f"stats-{writer_name()}.json")
 
 
 def shard_plan(config: pytest.Config, operations: list[str], scenarios: list[str]) -> dict | None:

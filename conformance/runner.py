@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from core.findings import FindingStore
-from core.run_record import FINDINGS_DIR, STATS_GLOB, RunRecord, WorkerStats
+from core.run_record import FINDINGS_DIR, STATS_GLOB, RunCounters, RunRecord
 from core.version import tool_versions
 from spec.loader import load, operations
 
@@ -168,7 +168,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
     record.operations = list(ops)
     record.documented_statuses = {op_id: sorted(map(str, op.definition.get("responses", {}))) for op_id, op in ops.items()}
     for stats_file in sorted(output.glob(STATS_GLOB)):
-        WorkerStats.load(stats_file).merge_into(record)
+        RunCounters.load(stats_file).merge_into(record)
     from spec.loader import links, with_links_overlay, without_dangling_links
 
     for link in links(without_dangling_links(with_links_overlay(document.raw, skip_missing=True))):  # defined, maybe never followed

@@ -9,13 +9,14 @@ resource it created so the run can delete them, even when interrupted.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import threading
 import time
 import warnings
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
@@ -37,6 +38,7 @@ from conformance.validation import RequestBodyValidator, ResponseValidator, pars
 from core.checks import apply_profile
 from core.findings import Finding, FindingStore
 from core.redaction import REDACTED, SECRET_HEADERS, curl_command, redact, scrubbed_excerpt
+from core.run_record import RunCounters
 from reports.scrub import redact_finding, secret_tuple
 from spec.loader import operations
 
@@ -102,13 +104,13 @@ def gate_client(gate: Gate, base_url: str) -> httpx.Client:
     return client
 
 
-@dataclass
-class RunState:
+#: The settings a run is made of, frozen: every reader sees the same values in every worker.
+@dataclass(frozen=True)
+class RunConfig:
     target: Target
-    raw: dict
-    store: FindingStore
     seed: int
     prefix: str
+    """The run's name prefix, ``pcc-<run id>``: what the run may write to."""
     api_version: str = "2026-04"
     max_examples: int = 10
     wait: float = 5.0
@@ -125,41 +127,71 @@ class RunState:
     """time.monotonic() after which nothing more is sent (--max-time)."""
     scenario_workers: int = 1
     """Scenarios run side by side in this many threads (they share no resources)."""
-    on_stop: Callable[[str], None] | None = None
-    """Called once when the gate stops the run (an outage)."""
-    requests_total: int = 0
-    observed_statuses: dict = field(default_factory=lambda: defaultdict(Counter))
-    checks_run: dict = field(default_factory=lambda: defaultdict(set))
-    created: dict = field(default_factory=lambda: defaultdict(set))
-    links_followed: Counter = field(default_factory=Counter)
-    errors: list = field(default_factory=list)
-    skipped_scenarios: dict = field(default_factory=dict)
-    never_ready: str = ""
-    """Set when an index never became ready within --wait: later scenarios that need one are not run."""
-    recorded_errors: list = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.validator = ResponseValidator(self.raw)
-        self.request_bodies = RequestBodyValidator(self.raw)
-        self.operations = operations(self.raw)
-        self.policy = SafetyPolicy(run_prefix=self.prefix, read_only=self.read_only, allow_paid=self.allow_paid)
-        self.gate = Gate(self.target.upstream(), policy=self.policy, operations=self.operations,
-                         ledger=BudgetLedger(self.budget_file, self.budget), deadline=self.deadline,
-                         on_stop=self.on_stop)
-
-    def http_client(self) -> httpx.Client:
-        """A client for the scenarios: through the run's gate."""
-        return gate_client(self.gate, self.target.base_url)
-
-    def cleanup_client(self) -> httpx.Client:
-        """A client for cleanup: through the same safety rules, outside the budget and deadline."""
-        self.cleanup_gate = getattr(self, "cleanup_gate", None) or self.gate.unmetered()
-        return gate_client(self.cleanup_gate, self.target.base_url)
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(secret for secret in (self.target.api_key,) if secret)
+
+    def wants(self, check: str) -> bool:
+        return not self.selected_checks or check in self.selected_checks
+
+
+#: Error findings recorded in the current thread go here too while a collector is open.
+_COLLECTOR: contextvars.ContextVar[list | None] = contextvars.ContextVar("pcc_error_collector", default=None)
+
+
+class RunState:
+    """One process's view of a run, passed explicitly to everything that sends or judges:
+
+    - ``config``: the frozen :class:`RunConfig`;
+    - ``counters``: a locked :class:`core.run_record.RunCounters` (coverage, errors, what was
+      created), saved per process and merged by the runner;
+    - ``store``: where findings go;
+    - what is derived from the document once per run: validators, operations, the safety
+      policy and the gate every request passes through.
+    """
+
+    def __init__(self, target: Target, raw: dict, store: FindingStore, *,
+                 on_stop: Callable[[str], None] | None = None, **settings) -> None:
+        self.config = RunConfig(target=target, **settings)
+        self.raw = raw
+        self.store = store
+        self.counters = RunCounters()
+        self.never_ready = ""
+        """Set when an index never became ready within --wait: later scenarios that need one are not run."""
+        self._errors: list[Finding] = []
+        self._lock = threading.Lock()
+        self.validator = ResponseValidator(raw)
+        self.request_bodies = RequestBodyValidator(raw)
+        self.operations = operations(raw)
+        self.policy = SafetyPolicy(run_prefix=self.config.prefix, read_only=self.config.read_only,
+                                   allow_paid=self.config.allow_paid)
+        self.gate = Gate(target.upstream(), policy=self.policy, operations=self.operations,
+                         ledger=BudgetLedger(self.config.budget_file, self.config.budget),
+                         deadline=self.config.deadline, on_stop=on_stop)
+        self.cleanup_gate: Gate | None = None
+
+    def __getattr__(self, name: str):
+        # transitional: config fields read straight off the state (state.seed) still work while
+        # the callers move to state.config.seed
+        if name in RunConfig.__dataclass_fields__ or name in ("secrets", "wants"):
+            return getattr(self.__dict__["config"], name)
+        raise AttributeError(name)
+
+    def http_client(self) -> httpx.Client:
+        """A client for the scenarios: through the run's gate."""
+        return gate_client(self.gate, self.config.target.base_url)
+
+    def cleanup_client(self) -> httpx.Client:
+        """A client for cleanup: through the same safety rules, outside the budget and deadline."""
+        self.cleanup_gate = self.cleanup_gate or self.gate.unmetered()
+        return gate_client(self.cleanup_gate, self.config.target.base_url)
+
+    def transport_counts(self) -> RunCounters:
+        """The counters with the gate's (and cleanup's) transport counts copied in, to save."""
+        self.counters.add_transport(self.gate.counters.as_dict(),
+                                    self.cleanup_gate.counters.as_dict() if self.cleanup_gate else None)
+        return self.counters
 
     @property
     def throttled(self) -> int:
@@ -173,40 +205,54 @@ class RunState:
             gate.deadline is not None and time.monotonic() >= gate.deadline)
 
     def note_error(self, message: str) -> None:
-        with self._lock:
-            self.errors.append(redact(message, self.secrets))
+        self.counters.note_error(redact(message, self.config.secrets))
 
     def count_link(self, key: str) -> None:
-        with self._lock:
-            self.links_followed[key] += 1
+        self.counters.count_link(key)
 
     def note_skip(self, scenario: str, why: str) -> None:
         """A scenario that did not run to its end because the gate refused one of its steps."""
-        with self._lock:
-            self.skipped_scenarios[scenario] = redact(why, self.secrets)
-
-    def wants(self, check: str) -> bool:
-        return not self.selected_checks or check in self.selected_checks
+        self.counters.note_not_run(scenario, redact(why, self.config.secrets))
 
     def record(self, finding: Finding) -> None:
         """Store a finding as the run's profile judges it (see :func:`core.checks.apply_profile`)."""
-        if not self.wants(finding.check):
+        if not self.config.wants(finding.check):
             return
         confidence = CHECKS[finding.check].authority.confidence if finding.check in CHECKS else ""
-        finding = redact_finding(apply_profile(finding, self.profile, confidence), secret_tuple(self.secrets))
+        finding = redact_finding(apply_profile(finding, self.config.profile, confidence),
+                                 secret_tuple(self.config.secrets))
         self.store.add(finding)
         if finding.severity == "error":
             with self._lock:
-                self.recorded_errors.append(finding)
+                self._errors.append(finding)
+            collector = _COLLECTOR.get()
+            if collector is not None:
+                collector.append(finding)
 
     def store_errors(self) -> list[Finding]:
         """Error findings this process recorded so far, in order."""
-        return list(self.recorded_errors)
+        with self._lock:
+            return list(self._errors)
+
+    @contextlib.contextmanager
+    def collecting_errors(self) -> Iterator[list[Finding]]:
+        """The error findings recorded by this thread while the block runs (for one scenario
+        among several running side by side)."""
+        collected: list[Finding] = []
+        token = _COLLECTOR.set(collected)
+        try:
+            yield collected
+        finally:
+            _COLLECTOR.reset(token)
 
     def ran(self, operation_id: str | None, check: str) -> None:
-        if operation_id and self.wants(check):
-            with self._lock:
-                self.checks_run[operation_id].add(check)
+        if operation_id and self.config.wants(check):
+            self.counters.ran(operation_id, check)
+
+    @property
+    def created(self) -> dict[str, set[str]]:
+        """kind -> what this process created (a copy)."""
+        return {kind: set(self.counters.created_of(kind)) for kind in ("index", "collection", "backup")}
 
     def observe(
         self,
@@ -231,9 +277,7 @@ class RunState:
         answer the gate made up for a request it did not send is not judged at all)."""
         if status == SKIPPED_STATUS and is_skipped(headers):
             return Exchange(operation_id=operation_id, method=method.upper(), path=path, status=status, body=None), []
-        with self._lock:
-            self.requests_total += 1
-            self.observed_statuses[operation_id][str(status)] += 1
+        self.counters.count_response(operation_id, status)
         parsed = parse_json(body) if body else None
         exchange = Exchange(
             operation_id=operation_id,
@@ -251,7 +295,7 @@ class RunState:
             self.ran(operation_id, "throttled")
             self.record(CHECKS["throttled"].finding(
                 f"{operation_id} was still throttled (429) after the retries Retry-After allowed",
-                operation=operation_id, status=status, seed=self.seed, details={"via": via}))
+                operation=operation_id, status=status, seed=self.config.seed, details={"via": via}))
             return exchange, []
         problems = self.validator.validate(
             operation_id, path=path, query=query, status=status, headers=headers, body=body
@@ -260,22 +304,22 @@ class RunState:
             problems = [problem for problem in problems if problem.kind != "status-code"]
         for check in ("openapi_core_conformance", "allowed_values", "undocumented_property", "error_body"):
             self.ran(operation_id, check)
-        url = self.target.base_url.rstrip("/") + path + (f"?{query}" if query else "")
-        request_line = redact(curl_command(method, url, dict(request_headers or {}), request_body), self.secrets)
+        url = self.config.target.base_url.rstrip("/") + path + (f"?{query}" if query else "")
+        request_line = redact(curl_command(method, url, dict(request_headers or {}), request_body), self.config.secrets)
         for problem in problems:
             self.ran(operation_id, problem.check)
             self.record(CHECKS[problem.check].finding(
-                redact(problem.message, self.secrets),
+                redact(problem.message, self.config.secrets),
                 severity=problem.severity,
                 kind=problem.kind,
                 operation=operation_id,
                 location=problem.location,
                 request=request_line,
                 status=status,
-                response=scrubbed_excerpt(body, self.secrets) or None,
-                seed=self.seed,
+                response=scrubbed_excerpt(body, self.config.secrets) or None,
+                seed=self.config.seed,
                 details={"via": via, "exchange": exchange_record(
-                    method, url, request_headers, request_body, status, headers, body, self.secrets)},
+                    method, url, request_headers, request_body, status, headers, body, self.config.secrets)},
             ))
         return exchange, problems
 
@@ -293,8 +337,7 @@ class RunState:
             "create_backup": ("backup", body.get("backup_id")),
         }.get(exchange.operation_id, (None, None))
         if kind and isinstance(key, str):
-            with self._lock:
-                self.created[kind].add(key)
+            self.counters.note_created(kind, key)
 
 
 def exchange_record(method: str, url: str, request_headers: Mapping | None, request_body: object, status: int,
@@ -362,15 +405,15 @@ class ApiClient:
     ) -> Reply:
         operation = self.state.operations.get(operation_id)
         if operation is None:  # an older or newer contract without this operation (run --spec 2024-04)
-            raise SkippedRequest("contract", f"the contract {self.state.api_version} has no operation {operation_id}")
+            raise SkippedRequest("contract", f"the contract {self.state.config.api_version} has no operation {operation_id}")
         url_path = operation.path
         for name, value in (path or {}).items():
             url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
         request_headers = {}
-        key = self.state.target.api_key if api_key is _KEEP else api_key
+        key = self.state.config.target.api_key if api_key is _KEEP else api_key
         if key is not None:
             request_headers["Api-Key"] = str(key)
-        api_version = self.state.api_version if version is _KEEP else version
+        api_version = self.state.config.api_version if version is _KEEP else version
         if api_version is not None:
             request_headers["X-Pinecone-Api-Version"] = str(api_version)
         content = raw_body
@@ -397,14 +440,14 @@ class ApiClient:
             via="scenario",
             invalid_request=invalid,
         )
-        url = self.state.target.base_url.rstrip("/") + url_path + (f"?{query_string}" if query_string else "")
+        url = self.state.config.target.base_url.rstrip("/") + url_path + (f"?{query_string}" if query_string else "")
         return Reply(
             operation_id=operation_id,
             status=response.status_code,
             headers=dict(response.headers),
             body=exchange.body,
             text=response.text,
-            request=redact(curl_command(operation.method, url, request_headers, exchange.request_body), self.state.secrets),
+            request=redact(curl_command(operation.method, url, request_headers, exchange.request_body), self.state.config.secrets),
             conforms=not any(p.severity == "error" and p.kind in UNTRUSTWORTHY_KINDS for p in problems),
         )
 

@@ -9,6 +9,7 @@ what was tested, not only what failed.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -81,11 +82,15 @@ STATS_GLOB = "stats-*.json"
 
 
 @dataclass
-class WorkerStats:
-    """What one process of a run counted (a pytest-xdist worker, the controller's sweep, or a
-    plain pytest process), saved as ``stats-<writer>.json`` and merged into the RunRecord.
+class RunCounters:
+    """What one process of a run counts as it goes (a pytest-xdist worker, the controller's
+    sweep, or a plain pytest process): every count behind one lock, since the scenarios and
+    Schemathesis's workers count from several threads at once. Saved as ``stats-<writer>.json``
+    and merged into the RunRecord by :meth:`merge_into`, so a run on N workers reads as one.
 
-    Typed, so a field renamed on the writing side is an error on the reading side, not a zero."""
+    Typed, so a field renamed on the writing side is an error on the reading side, not a zero.
+    The transport counts (``requests_total`` .. ``cleanup_requests``) are the gate's, copied in
+    with :meth:`add_transport` before saving."""
 
     requests_total: int = 0
     throttled: int = 0
@@ -99,12 +104,67 @@ class WorkerStats:
     links_followed: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     skipped_scenarios: dict[str, str] = field(default_factory=dict)
+    created: dict[str, list[str]] = field(default_factory=dict)
+    """kind (index, collection, backup) -> names or ids this process created, for cleanup."""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()  # not a field: never saved
+
+    # -- counting (any thread) ----------------------------------------------------------------
+
+    def count_response(self, operation: str, status: int) -> None:
+        with self._lock:
+            counts = self.observed_statuses.setdefault(operation, {})
+            counts[str(status)] = counts.get(str(status), 0) + 1
+
+    def ran(self, operation: str, check: str) -> None:
+        with self._lock:
+            checks = self.checks_run.setdefault(operation, [])
+            if check not in checks:
+                checks.append(check)
+
+    def count_link(self, key: str) -> None:
+        with self._lock:
+            self.links_followed[key] = self.links_followed.get(key, 0) + 1
+
+    def note_error(self, message: str) -> None:
+        with self._lock:
+            self.errors.append(message)
+
+    def note_not_run(self, scenario: str, why: str) -> None:
+        with self._lock:
+            self.skipped_scenarios[scenario] = why
+
+    def note_created(self, kind: str, name: str) -> None:
+        with self._lock:
+            names = self.created.setdefault(kind, [])
+            if name not in names:
+                names.append(name)
+
+    def created_of(self, kind: str) -> list[str]:
+        with self._lock:
+            return list(self.created.get(kind, ()))
+
+    def add_transport(self, gate: dict, cleanup: dict | None = None) -> None:
+        """Copy in what the gate counted (``GateCounters.as_dict()``), and cleanup's gate."""
+        with self._lock:
+            self.requests_total = gate.get("sent", 0)
+            self.throttled = gate.get("throttled", 0)
+            self.retried = gate.get("retried", 0)
+            self.skipped = dict(gate.get("skipped", {}))
+            self.skipped_examples = dict(gate.get("skipped_examples", {}))
+            self.methods = dict(gate.get("methods", {}))
+            self.cleanup_requests = (cleanup or {}).get("sent", 0)
+
+    # -- across processes ---------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1, sort_keys=True), encoding="utf-8")
+        with self._lock:
+            text = json.dumps(asdict(self), indent=1, sort_keys=True)
+        Path(path).write_text(text, encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> WorkerStats:
+    def load(cls, path: str | Path) -> RunCounters:
         return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
 
     def merge_into(self, record: RunRecord) -> None:

@@ -411,7 +411,7 @@ def test_the_end_of_run_cleanup_deletes_what_the_run_made_and_sweeps_only_when_a
     before = snapshot(http)
     state = RunState(target=Target(base_url=base_url, api_key=KEY), raw=load("2026-04").raw,
                      store=FindingStore(tmp_path), seed=0, prefix=f"pcc-{RUN_A}", wait=5.0, poll_interval=0.05)
-    state.created["index"].add(f"pcc-{RUN_A}-pod1")
+    state.counters.note_created("index", f"pcc-{RUN_A}-pod1")
     client = ApiClient(state, _http(state))
     try:
         assert cleanup(client, state, sweep=False) == []
