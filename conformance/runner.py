@@ -19,7 +19,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from core import verdict
+from core.errors import EXIT_USAGE, UsageError
 from core.findings import FindingStore
 from core.run_record import FINDINGS_DIR, STATS_GLOB, RunCounters, RunRecord
 from core.version import tool_versions
@@ -176,13 +177,6 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
     return record
 
 
-def exit_code(findings, fail_on_warning: bool) -> int:
-    severities = {finding.severity for finding in findings}
-    if "error" in severities or (fail_on_warning and "warning" in severities):
-        return EXIT_FINDINGS
-    return EXIT_OK
-
-
 def main_run(args: argparse.Namespace) -> int:
     import pytest
 
@@ -257,7 +251,7 @@ def main_run(args: argparse.Namespace) -> int:
     if problems:
         record.incomplete = problems[0]
     fail_on = fail_level(args)
-    record.exit_code = verdict_exit_code(findings, fail_on == "warning", incomplete=bool(record.incomplete),
+    record.exit_code = verdict.exit_code(findings, fail_on=fail_on, incomplete=bool(record.incomplete),
                                          broken=bool(problems))
     record.save(output)
     written = _write_reports(output, findings, record, args.api_key)
@@ -265,7 +259,7 @@ def main_run(args: argparse.Namespace) -> int:
     if baseline is not None and "findings.json" in written:
         gate = gate_on_baseline(baseline, output, fail_on)
         if not problems:  # only what is new fails the run; a crash or an outage still cannot pass
-            record.exit_code = EXIT_FINDINGS if gate["failing"] else (EXIT_USAGE if record.incomplete else EXIT_OK)
+            record.exit_code = verdict.decide(bool(gate["failing"]), incomplete=bool(record.incomplete))
         record.save(output)
     _publish(output, findings, record, args.api_key, gate)
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "note")}
@@ -363,18 +357,6 @@ def _did_not_run(status, progress, record: RunRecord, output: Path) -> list[str]
                                                         and not record.skipped):
         problems.append("nothing was tested (no test collected or no request sent)")
     return problems
-
-
-def verdict_exit_code(findings, fail_on_warning: bool, *, incomplete: bool = False, broken: bool = False) -> int:
-    """2 when the planned work did not run (a crash, an interruption, an outage): nothing can be
-    concluded; else 1 on errors (and warnings, with ``--fail-on-warning``); else 2 when the run
-    was cut short (budget, --max-time): it never passes; else 0."""
-    if broken:
-        return EXIT_USAGE
-    failing = exit_code(findings, fail_on_warning)
-    if failing:
-        return failing
-    return EXIT_USAGE if incomplete else EXIT_OK
 
 
 def _top_deviations(findings, limit: int = 5) -> list[str]:

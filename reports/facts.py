@@ -12,13 +12,8 @@ from dataclasses import dataclass, field
 
 from core.findings import SEVERITIES, Finding
 from core.run_record import RunRecord
+from core.verdict import FAIL, INCOMPLETE, PASS, word  # noqa: F401  (the words are re-exported to the reports)
 from reports.grouping import DOCUMENT, Group, severity_rank
-
-PASS = "PASS"
-FAIL = "FAIL"
-#: The run did not do all its planned work (cut short by --budget or --max-time, a crash, an
-#: interruption) and found no error: it cannot pass.
-INCOMPLETE = "INCOMPLETE"
 
 #: Matrix cell results, worst first. ``not-run``: the check never ran on that operation.
 RESULTS = ("fail", "warn", "note", "pass", "not-run")
@@ -26,13 +21,8 @@ _RESULT_OF_SEVERITY = {"error": "fail", "warning": "warn", "note": "note"}
 
 
 def verdict(findings: Iterable[Finding], record: RunRecord) -> str:
-    """FAIL when any error was found or the run itself says it failed (``--fail-on-warning``);
-    INCOMPLETE when it found none but did not do all its planned work; else PASS."""
-    if any(finding.severity == "error" for finding in findings):
-        return FAIL
-    if record.incomplete:
-        return INCOMPLETE
-    return FAIL if record.exit_code not in (None, 0) else PASS
+    """The run's word as :func:`core.verdict.word` judges it from its findings and record."""
+    return word(findings, incomplete=bool(record.incomplete), exit_code=record.exit_code)
 
 
 def counts_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
