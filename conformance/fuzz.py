@@ -29,6 +29,7 @@ from conformance.gate import GATE_ADDRESS, is_skipped
 from conformance.registry import CHECKS
 from conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
 from conformance.session import RunState, forgotten_rejection
+from conformance.transport import route_through_gate
 from core import domain
 from core.findings import Finding
 from core.redaction import curl_command, redact, scrubbed_excerpt
@@ -109,7 +110,7 @@ def _confined_body(operation_id: str, value, policy: SafetyPolicy):
 def build_schema(raw: dict, state: RunState):
     """A Schemathesis schema wired to the run's gate, strategies and observer.
 
-    Every request goes to ``state.gate`` (an ASGI app in front of the real target), so the
+    Every request goes to ``state.gate`` (in front of the real target), so the
     safety rules, the budget and the retries apply to every phase and every probe. Against
     anything but the embedded mock, Schemathesis's own link inference and response reuse are
     off: they feed names taken from list answers (other people's indexes) into deletes."""
@@ -117,9 +118,10 @@ def build_schema(raw: dict, state: RunState):
     schema = schemathesis.openapi.from_dict(generated)
     setattr(schema, STATE_ATTRIBUTE, state)
     target = state.target
-    schema.app = state.gate
-    # Schemathesis reaches the gate in process; the address it believes it talks to is one where
-    # nothing listens, so what it would send around the app (its capability probes) reaches nobody.
+    # Schemathesis reaches the gate in process, through our transport (no requests session, no
+    # ASGI on the way); the address it believes it talks to is one where nothing listens, so what
+    # it would send around the transport (its capability probes) reaches nobody.
+    route_through_gate(schema, state.gate)
     schema.config.update(base_url=GATE_ADDRESS)
     if not target.is_embedded:
         schema.config.phases.stateful.inference.algorithms = []

@@ -1,9 +1,11 @@
 """The gate: the one place every request of a run passes through on its way to the server.
 
-Schemathesis (all phases and its own probes), the scenarios and cleanup all talk to the server
-through a :class:`Gate`, an ASGI application in front of the real target: the embedded mock
-(called in process) or a server at a URL (forwarded with httpx). Putting the rules in a
-transport seam, as httpx does, means no producer of requests can go around them:
+Schemathesis (all phases), the scenarios and cleanup all talk to the server through a
+:class:`Gate` in front of the real target: the embedded mock (called in process) or a server at
+a URL (forwarded with httpx). The suite's own transports (:mod:`conformance.transport`) call it
+synchronously (:meth:`Gate.exchange`: no event loop, no HTTP client library on the way); it is
+also an ASGI application, for a client that wants one. Putting the rules in a transport seam,
+as httpx does, means no producer of requests can go around them:
 
 - **safety** (:mod:`conformance.safety`): a request that would touch what the run did not
   create, a write in read-only mode, a billed extra without permission: not sent;
@@ -22,6 +24,7 @@ A transport failure that outlives its retries is raised as :class:`TransportFail
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import fcntl
 import json
@@ -37,6 +40,7 @@ import anyio
 import httpx
 
 from conformance.safety import Ownership, SafetyPolicy, match, parse_body, refusal, routes
+from core.asgi import serve_lifespan
 
 #: The address Schemathesis is given: it reaches the gate in process (ASGI), and nothing listens
 #: here (the discard port of loopback), so a request it would send around the app reaches nobody.
@@ -86,7 +90,9 @@ class Answer:
 class BudgetLedger:
     """A request budget shared by every process of a run: a counter in a locked file.
 
-    ``limit`` None means unlimited (the counter still counts). Cleanup uses its own ledger."""
+    ``limit`` None means unlimited: the counter still counts, in this process only (with no
+    limit there is nothing to share, and a locked file per request is the cost of a syscall
+    round trip on every request). Cleanup uses its own ledger."""
 
     def __init__(self, path: Path | None, limit: int | None):
         self.path = path
@@ -97,7 +103,7 @@ class BudgetLedger:
     def take(self) -> bool:
         """Count one request; False (and nothing counted) when the budget is spent."""
         with self._lock:
-            if self.path is None:
+            if self.path is None or self.limit is None:
                 if self.limit is not None and self._local >= self.limit:
                     return False
                 self._local += 1
@@ -115,7 +121,7 @@ class BudgetLedger:
                 return True
 
     def used(self) -> int:
-        if self.path is None:
+        if self.path is None or self.limit is None:
             return self._local
         try:
             return int(self.path.read_text(encoding="ascii").strip() or 0)
@@ -169,13 +175,42 @@ def retry_delay(value: str | None, attempt: int, *, now: float | None = None) ->
 
 
 # --- upstreams: where admitted requests go ----------------------------------------------------
+#
+# Each upstream answers both ways: ``call`` (synchronous: the suite's own transports, no event
+# loop on the way) and ``send`` (a coroutine: the gate as an ASGI application).
 
 
 class AsgiUpstream:
-    """The embedded mock, called in process."""
+    """An application in this process: the embedded mock, or any ASGI application.
+
+    The mock is called through its synchronous entry (:meth:`mockserver.app.MockApp.respond`),
+    which gives the same bytes as its ASGI interface without an event loop on the way. Any other
+    application is run on one event loop of this upstream's own (a daemon thread, started on the
+    first synchronous call), never one loop per request."""
 
     def __init__(self, app):
         self.app = app
+        self._respond = getattr(app, "respond", None)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_lock = threading.Lock()
+
+    def call(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
+        if self._respond is None:
+            return asyncio.run_coroutine_threadsafe(self.send(method, raw_path, query, headers, body),
+                                                    self._event_loop()).result()
+        try:
+            status, out_headers, content = self._respond(method, raw_path, query, headers, body)
+        except Exception as error:  # the app broke without answering: what a client sees as a dropped connection
+            raise TransportFailure(f"the application raised {type(error).__name__}: {error}") from None
+        return Answer(status, out_headers, content)
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        with self._loop_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, daemon=True, name="gate-asgi-upstream").start()
+                self._loop = loop
+            return self._loop
 
     async def send(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
@@ -207,26 +242,25 @@ class AsgiUpstream:
 
 
 class HttpUpstream:
-    """A server at a URL, reached with httpx (sync, in a worker thread)."""
+    """A server at a URL, reached with one httpx client (its connection pool is thread-safe)."""
 
     def __init__(self, base_url: str, timeout: float):
         self.base_url = base_url.rstrip("/")
         self.client = httpx.Client(timeout=timeout, follow_redirects=False)
 
-    async def send(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
+    def call(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
         url = self.base_url + raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
         plain = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers if k.decode("latin-1").lower() not in HOP_BY_HOP]
+        try:
+            response = self.client.request(method, url, headers=plain, content=body or None)
+        except httpx.HTTPError as error:
+            raise TransportFailure(f"{type(error).__name__}: {error or 'no answer'}") from None
+        kept = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.multi_items()
+                if k.lower() not in DECODED_AWAY]
+        return Answer(response.status_code, kept, response.content)
 
-        def call() -> Answer:
-            try:
-                response = self.client.request(method, url, headers=plain, content=body or None)
-            except httpx.HTTPError as error:
-                raise TransportFailure(f"{type(error).__name__}: {error or 'no answer'}") from None
-            kept = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.multi_items()
-                    if k.lower() not in DECODED_AWAY]
-            return Answer(response.status_code, kept, response.content)
-
-        return await anyio.to_thread.run_sync(call)
+    async def send(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
+        return await anyio.to_thread.run_sync(self.call, method, raw_path, query, headers, body)
 
     def close(self) -> None:
         self.client.close()
@@ -256,13 +290,8 @@ class Gate:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await serve_lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         body = b""
@@ -307,7 +336,43 @@ class Gate:
             return DEADLINE, "not sent: the run's --max-time is over"
         return None
 
+    def exchange(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
+        """One request through the gate, synchronously (the suite's transports call this): the
+        answer, the gate's synthetic answer for a request not sent, or :class:`TransportFailure`."""
+        steps = self._steps(method, raw_path, body)
+        try:
+            step = next(steps)
+            while True:
+                if step is _SEND:
+                    step = steps.send(_outcome(self.upstream.call, method, raw_path, query, headers, body))
+                else:
+                    (self._sleep or time.sleep)(step)
+                    step = next(steps)
+        except StopIteration as done:
+            return done.value
+
     async def pass_through(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
+        """The same as :meth:`exchange`, as a coroutine (the gate as an ASGI application)."""
+        steps = self._steps(method, raw_path, body)
+        try:
+            step = next(steps)
+            while True:
+                if step is _SEND:
+                    try:
+                        outcome = await self.upstream.send(method, raw_path, query, headers, body), None
+                    except TransportFailure as error:
+                        outcome = None, error
+                    step = steps.send(outcome)
+                else:
+                    await self._wait(step)
+                    step = next(steps)
+        except StopIteration as done:
+            return done.value
+
+    def _steps(self, method: str, raw_path: bytes, body: bytes):
+        """The gate's rules for one request, apart from how it is sent or waited for, so the
+        synchronous and the asynchronous way share them: yields :data:`_SEND` (and is sent back
+        ``(answer, failure)``) or a number of seconds to wait; returns the answer to give."""
         refused = self.admit(method, raw_path, body)
         if refused:
             return self.skipped(*refused)
@@ -323,10 +388,7 @@ class Gate:
                 self.counters.methods[method.upper()] += 1
                 if attempt:
                     self.counters.retried += 1
-            try:
-                answer, failure = await self.upstream.send(method, raw_path, query, headers, body), None
-            except TransportFailure as error:
-                answer, failure = None, error
+            answer, failure = yield _SEND
             status = answer.status if answer is not None else None
             if status == 429:
                 with self.counters.lock:
@@ -336,7 +398,7 @@ class Gate:
                 break
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 break
-            await self._wait(retry_delay(_header(answer, b"retry-after") if answer else None, attempt))
+            yield retry_delay(_header(answer, b"retry-after") if answer else None, attempt)
         self._note_outcome(failure is not None or (answer is not None and answer.status in (502, 503, 504)))
         if failure is not None:
             with self.counters.lock:
@@ -364,6 +426,17 @@ class Gate:
                 stop = None
         if stop is not None:
             stop(self.stopped)
+
+
+#: What :meth:`Gate._steps` yields when the request is to be sent now.
+_SEND = object()
+
+
+def _outcome(call: Callable[..., Answer], *args) -> tuple[Answer | None, TransportFailure | None]:
+    try:
+        return call(*args), None
+    except TransportFailure as error:
+        return None, error
 
 
 def _header(answer: Answer, name: bytes) -> str | None:

@@ -25,14 +25,17 @@ import asyncio
 import dataclasses
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.asgi import serve_lifespan
 from mockserver import drafts, rules, views
 from mockserver.bodies import read_body
 from mockserver.deviations import policy_for
@@ -197,7 +200,7 @@ class MockApp:
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await serve_lifespan(receive, send)
             return
         if scope["type"] != "http":  # websockets: not part of the API
             return
@@ -221,6 +224,28 @@ class MockApp:
         reply = self.answer(request.method, path, scope.get("query_string", b""), request.headers, body,
                             too_large=too_large)
         await _to_response(reply)(scope, receive, send)
+
+    def respond(self, method: str, raw_path: bytes, query_string: bytes, headers: list[tuple[bytes, bytes]],
+                body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The whole exchange without ASGI, for a caller in the same process (the suite's gate):
+        the same faults, the same reply and the same bytes as :meth:`__call__` sends, at the cost
+        of a function call instead of an event loop's round trip. Returns (status, headers, body).
+
+        ``raw_path`` is percent-encoded as on the wire, without its query; ``headers`` are the
+        ASGI pairs (lowercase names). An injected reset raises :class:`ConnectionDropped`: in
+        process there is no connection to drop, and the caller sees what a client would."""
+        too_large = len(body) > self.max_body_bytes
+        outcome = self.faults.decide()
+        if self.faults.plan.latency:
+            time.sleep(self.faults.plan.latency)
+        if outcome.reset:
+            raise ConnectionDropped("connection reset (injected fault)")
+        reply = outcome.reply
+        if reply is None:
+            reply = self.answer(method, raw_path.decode("latin-1"), query_string, Headers(raw=headers),
+                                b"" if too_large else body, too_large=too_large)
+        response = _to_response(reply)
+        return response.status_code, list(response.raw_headers), bytes(response.body)
 
     def answer(self, method: str, path: str, query_string: bytes, headers: Any, body: bytes, *,
                too_large: bool = False) -> Reply:
@@ -326,16 +351,6 @@ def _to_response(reply: Reply) -> Response:
     else:
         content = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
     return Response(content, status_code=reply.status, headers=reply.headers, media_type=reply.media_type)
-
-
-async def _lifespan(receive: Callable, send: Callable) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def create_app(
