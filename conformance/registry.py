@@ -12,7 +12,7 @@ document text they enforce; ``production`` checks cite a rule of
 
 from __future__ import annotations
 
-from core.checks import Check, Registry, contract, production
+from core.checks import EVERY_RESPONSE, Check, Registry, contract, production
 
 S = "#/components/schemas"
 P = "#/paths"
@@ -55,12 +55,13 @@ CHECKS = Registry([
     # --- every response: openapi-core and the document's value lists ---
     Check("openapi_core_conformance", "response-schema", "error", contract(P),
           "openapi-core finds the response valid: status, media type, headers and body",
-          other_kinds=("status-code", "content-type", "headers")),
+          other_kinds=("status-code", "content-type", "headers"), scope=EVERY_RESPONSE),
     Check("allowed_values", "response-schema", "error", contract(S),
           "values the document lists only as x-enum (states, metrics, codes) are among them",
-          other_kinds=("status-code", "content-type", "headers")),
+          other_kinds=("status-code", "content-type", "headers"), scope=EVERY_RESPONSE),
     Check("undocumented_property", "response-schema", "warning", contract(S),
-          "responses carry no property the schema does not declare", other_kinds=("status-code", "content-type", "headers")),
+          "responses carry no property the schema does not declare", other_kinds=("status-code", "content-type", "headers"),
+          scope=EVERY_RESPONSE),
     _c("validator_agreement", "validator-disagreement", "warning", P,
        "Schemathesis and openapi-core agree whether a body fits its schema"),
     _c("network_error", "transport", "error", P, "every request gets a usable HTTP answer"),

@@ -1,8 +1,11 @@
 """Semantic checks of one response that no schema can express.
 
 Each check is a plain function ``(exchange) -> list[Problem]`` over one request/response
-pair. The same functions run on every response of the Schemathesis run (wrapped as custom
-checks) and on every response of the scenario checks, so a rule is written once.
+pair, declared with :func:`response_check`: the registered check ids it reports and its
+precondition (which responses it can judge), the way Schemathesis declares its checks. The
+same functions run on every response of the Schemathesis run and of the scenarios, so a rule
+is written once; the precondition also says which checks *ran* on a response, for the
+coverage and the JUnit matrix, whether or not they found something.
 
 The rules come from the document's prose and the research notes (rule ids R-* in
 ``shared/research/pinecone-behavior.md``). Rules the research marks as inferred are warnings.
@@ -19,6 +22,7 @@ from core import domain
 #: operationId -> which model its success body is.
 INDEX_MODEL_OPERATIONS = {"create_index", "create_index_for_model", "describe_index", "configure_index"}
 PAGINATED_OPERATIONS = {"list_index_backups", "list_project_backups", "list_restore_jobs"}
+CREATE_OPERATIONS = {"create_index", "create_collection", "create_index_for_model"}
 
 
 @dataclass(frozen=True)
@@ -40,14 +44,40 @@ class Exchange:
 Check = Callable[[Exchange], list[Problem]]
 
 
+@dataclass(frozen=True)
+class ResponseCheck:
+    """A check function with the ids it reports and the responses it applies to."""
+
+    function: Check
+    reports: tuple[str, ...]
+    applies: Callable[[Exchange], bool]
+
+    def __call__(self, exchange: Exchange) -> list[Problem]:
+        return self.function(exchange) if self.applies(exchange) else []
+
+    @property
+    def __name__(self) -> str:
+        return self.function.__name__
+
+
+def response_check(*reports: str, applies: Callable[[Exchange], bool]):
+    """Declare a response check: the registered ids it may report, and its precondition."""
+    def declare(function: Check) -> ResponseCheck:
+        return ResponseCheck(function, reports, applies)
+    return declare
+
+
+def _succeeded(exchange: Exchange) -> bool:
+    return 200 <= exchange.status < 300
+
+
 def _problem(exchange: Exchange, check: str, message: str, *, severity: str = "error", kind: str = "semantic") -> Problem:
     return Problem(check, kind, severity, message, exchange.response_pointer)
 
 
+@response_check("error_body", "error_code", applies=lambda ex: ex.status >= 400 and ex.status != 429)
 def error_body_consistency(exchange: Exchange) -> list[Problem]:
     """R-ERR-01/02: an error body's ``status`` equals the HTTP status and ``error.code`` fits it."""
-    if exchange.status < 400 or exchange.status == 429:
-        return []
     body = exchange.body
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
         return [_problem(exchange, "error_body", "error response has no {\"error\": {...}} object", kind="error-body")]
@@ -78,6 +108,9 @@ def _index_models(exchange: Exchange) -> list[dict]:
     return []
 
 
+@response_check("index_ready_state", "index_vector_type", "pod_arithmetic", "index_host",
+                applies=lambda ex: _succeeded(ex) and (ex.operation_id in INDEX_MODEL_OPERATIONS
+                                                       or ex.operation_id == "list_indexes"))
 def index_model_consistency(exchange: Exchange) -> list[Problem]:
     """Rules every IndexModel obeys: ready matches state, dense/sparse, pods = replicas x shards."""
     problems = []
@@ -124,10 +157,9 @@ _IDENTITY_FIELDS = {
 }
 
 
+@response_check("describe_identity", applies=lambda ex: ex.operation_id in _IDENTITY_FIELDS and _succeeded(ex))
 def describes_what_was_asked(exchange: Exchange) -> list[Problem]:
     """A describe answers about the resource named in the path, not another one."""
-    if exchange.operation_id not in _IDENTITY_FIELDS or not 200 <= exchange.status < 300:
-        return []
     parameter, field_name = _IDENTITY_FIELDS[exchange.operation_id]
     asked = exchange.path_parameters.get(parameter)
     if not isinstance(exchange.body, dict) or asked is None:
@@ -138,9 +170,10 @@ def describes_what_was_asked(exchange: Exchange) -> list[Problem]:
     return []
 
 
+@response_check("describe_identity", applies=lambda ex: ex.operation_id == "list_index_backups" and ex.status == 200)
 def index_backups_belong_to_the_index(exchange: Exchange) -> list[Problem]:
     """R-BAK-04: ``GET /indexes/{name}/backups`` lists only that index's backups."""
-    if exchange.operation_id != "list_index_backups" or exchange.status != 200 or not isinstance(exchange.body, dict):
+    if not isinstance(exchange.body, dict):
         return []
     asked = exchange.path_parameters.get("index_name")
     strangers = sorted({str(item.get("source_index_name")) for item in exchange.body.get("data") or []
@@ -150,11 +183,9 @@ def index_backups_belong_to_the_index(exchange: Exchange) -> list[Problem]:
     return []
 
 
+@response_check("create_echo", applies=lambda ex: ex.operation_id in CREATE_OPERATIONS and _succeeded(ex))
 def create_echoes_request(exchange: Exchange) -> list[Problem]:
     """R-IDX-*: what create answers matches what was asked (name, dimension, metric, ...)."""
-    if exchange.operation_id not in ("create_index", "create_collection", "create_index_for_model") \
-            or not 200 <= exchange.status < 300:
-        return []
     asked, got = exchange.request_body, exchange.body
     if not isinstance(asked, dict) or not isinstance(got, dict):
         return []
@@ -175,10 +206,9 @@ def create_echoes_request(exchange: Exchange) -> list[Problem]:
     return problems
 
 
+@response_check("pagination_limit", applies=lambda ex: ex.operation_id in PAGINATED_OPERATIONS and ex.status == 200)
 def pagination_limit(exchange: Exchange) -> list[Problem]:
     """R-BAK-05: a page never holds more than ``limit`` items."""
-    if exchange.operation_id not in PAGINATED_OPERATIONS or exchange.status != 200:
-        return []
     limit = exchange.query.get("limit")
     data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
     try:
@@ -190,13 +220,13 @@ def pagination_limit(exchange: Exchange) -> list[Problem]:
     return []
 
 
+@response_check("restore_job_progress", "restore_job_completed_at", "timestamps_ordered",
+                applies=lambda ex: ex.status == 200 and ex.operation_id in ("describe_restore_job", "list_restore_jobs"))
 def restore_job_consistency(exchange: Exchange) -> list[Problem]:
     """R-RST-06: a Completed job has ``completed_at`` and ``percent_complete`` 100."""
-    if exchange.status != 200:
-        return []
     if exchange.operation_id == "describe_restore_job":
         jobs = [exchange.body]
-    elif exchange.operation_id == "list_restore_jobs" and isinstance(exchange.body, dict):
+    elif isinstance(exchange.body, dict):
         jobs = exchange.body.get("data") or []
     else:
         return []
@@ -251,3 +281,9 @@ def check_exchange(exchange: Exchange) -> list[Problem]:
     for check in ALL_CHECKS:
         problems.extend(check(exchange))
     return problems
+
+
+def applicable_checks(exchange: Exchange) -> list[str]:
+    """The ids of the checks that judge this response (they ran on it, whatever they found)."""
+    return [check_id for check in ALL_CHECKS if isinstance(check, ResponseCheck) and check.applies(exchange)
+            for check_id in check.reports]

@@ -165,6 +165,9 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
                  "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
     )
+    from conformance.registry import CHECKS
+
+    record.checks = CHECKS.as_record(set(args.check))
     ops = operations(document.raw)
     record.operations = list(ops)
     record.documented_statuses = {op_id: sorted(map(str, op.definition.get("responses", {}))) for op_id, op in ops.items()}

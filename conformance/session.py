@@ -32,7 +32,7 @@ from conformance.gate import (
     is_skipped,
 )
 from conformance.registry import CHECKS
-from conformance.response_checks import Exchange, check_exchange
+from conformance.response_checks import Exchange, applicable_checks, check_exchange
 from conformance.safety import SafetyPolicy
 from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
 from core.checks import apply_profile
@@ -302,7 +302,7 @@ class RunState:
         ) + check_exchange(exchange)
         if forgotten_rejection(self.operations[operation_id].definition, status, bool(query) or invalid_request):
             problems = [problem for problem in problems if problem.kind != "status-code"]
-        for check in ("openapi_core_conformance", "allowed_values", "undocumented_property", "error_body"):
+        for check in (*CHECKS.every_response(), *applicable_checks(exchange)):
             self.ran(operation_id, check)
         url = self.config.target.base_url.rstrip("/") + path + (f"?{query}" if query else "")
         request_line = redact(curl_command(method, url, dict(request_headers or {}), request_body), self.config.secrets)

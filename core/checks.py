@@ -29,6 +29,8 @@ PRODUCTION = "production"
 AUTHORITIES = (CONTRACT, PRODUCTION)
 PROFILES = (CONTRACT, PRODUCTION)
 CONFIDENCES = ("tested", "docs", "inferred")
+#: The scope of a check that judges every response.
+EVERY_RESPONSE = "every-response"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,15 @@ class Check:
     asserts: str
     other_kinds: tuple[str, ...] = ()
     """Further kinds one check may report (openapi-core tells a wrong status from a wrong body)."""
+    scope: str = ""
+    """:data:`EVERY_RESPONSE` for a check that judges every response (it counts as run on each
+    operation that answered); empty for one that says itself where it ran."""
+
+    def as_record(self) -> dict:
+        """The check as run.json keeps it, so the reports can name and cite every registered check."""
+        return {"kind": self.kind, "severity": self.severity, "authority": self.authority.kind,
+                "reference": self.authority.reference, "confidence": self.authority.confidence,
+                "asserts": self.asserts}
 
     def finding(self, message: str, *, severity: str | None = None, kind: str | None = None, **fields) -> Finding:
         """A finding of this check. ``severity`` may lower the default for a sub-case (a slow
@@ -122,3 +133,11 @@ class Registry:
 
     def ids(self) -> list[str]:
         return list(self._checks)
+
+    def every_response(self) -> tuple[str, ...]:
+        """The checks that judge every response."""
+        return tuple(check.id for check in self._checks.values() if check.scope == EVERY_RESPONSE)
+
+    def as_record(self, selected: frozenset[str] | set[str] = frozenset()) -> dict[str, dict]:
+        """id -> :meth:`Check.as_record`, in declaration order (only ``selected``, when given)."""
+        return {check.id: check.as_record() for check in self._checks.values() if not selected or check.id in selected}

@@ -38,6 +38,10 @@ class RunRecord:
     """operationId -> status code -> how many responses had it."""
     checks_run: dict[str, list[str]] = field(default_factory=dict)
     """operationId -> names of the checks that ran on its responses."""
+    checks: dict[str, dict] = field(default_factory=dict)
+    """The registry the run judged by (the selected checks): id -> kind, severity, authority,
+    reference, confidence, asserts. The reports order, name and cite checks from it, and list
+    the registered checks that never ran."""
     links: dict[str, int] = field(default_factory=dict)
     """``source_op -> target_op (link name)`` -> times followed (0 = defined, never followed)."""
     requests_total: int = 0

@@ -112,7 +112,7 @@ def coverage(record: RunRecord) -> Coverage:
 
 @dataclass(frozen=True)
 class Matrix:
-    """Operation x check results: rows in document order, columns alphabetical."""
+    """Operation x check results: rows in document order, columns in the registry's order."""
 
     rows: list[str]
     columns: list[str]
@@ -136,11 +136,24 @@ def pairs(record: RunRecord, groups: Sequence[Group]) -> list[tuple[str, str]]:
     return sorted(ran, key=lambda pair: (order.get(pair[0], len(order)), pair[0] == DOCUMENT, pair[0], pair[1]))
 
 
+def ordered_checks(record: RunRecord, names: set[str]) -> list[str]:
+    """``names`` in the registry's order (families together), then any the registry lacks, sorted."""
+    registered = [check for check in record.checks if check in names]
+    return registered + sorted(names - set(registered))
+
+
+def never_ran(record: RunRecord, groups: Sequence[Group] = ()) -> list[str]:
+    """Registered checks that ran on no operation and found nothing: what this run did not test
+    (a phase not selected, an operation the server never answered, a check with no occasion)."""
+    ran = {check for checks in record.checks_run.values() for check in checks} | {g.check for g in groups}
+    return [check for check in record.checks if check not in ran]
+
+
 def matrix(record: RunRecord, groups: Sequence[Group]) -> Matrix:
     ran = pairs(record, groups)
     rows = list(record.operations)
     rows += sorted({op for op, _ in ran if op not in rows}, key=lambda op: (op == DOCUMENT, op))
-    columns = sorted({check for _, check in ran})
+    columns = ordered_checks(record, {check for _, check in ran})
     by_pair: dict[tuple[str, str], list[Group]] = {}
     for g in groups:
         by_pair.setdefault((g.row, g.check), []).append(g)

@@ -94,6 +94,7 @@ def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group
             "observed_statuses": {op: {str(code): n for code, n in by_code.items()}
                                   for op, by_code in record.observed_statuses.items()},
             "checks_run": {op: sorted(set(checks)) for op, checks in record.checks_run.items()},
+            "checks": dict(record.checks),
             "links": dict(record.links),
             "summary": {
                 "operations_exercised": cov.operations_exercised,

@@ -10,7 +10,11 @@ Decisions, so every CI reads the run the same way as the exit code:
   status, response excerpt, schema location and seed;
 - warnings and notes never fail a case: they go to the case's ``<system-out>``, where CI
   shows them next to a passing test;
-- setup problems of the run (``RunRecord.errors``) go to the suite's ``<system-err>``.
+- setup problems of the run (``RunRecord.errors``) go to the suite's ``<system-err>``;
+- from the registry the run recorded (``RunRecord.checks``): each case carries its check's
+  kind, authority, reference and assertion as properties, and every registered check that
+  ran nowhere is one skipped case (class name ``(not run)``), so a check that silently stopped
+  running shows in CI instead of vanishing.
 
 Built with the standard library's ``xml.etree``; characters XML 1.0 cannot hold (response
 bodies are arbitrary) are replaced first.
@@ -25,11 +29,13 @@ from datetime import datetime
 
 from core.findings import Finding
 from core.run_record import RunRecord
-from reports.facts import pairs
+from reports.facts import never_ran, pairs
 from reports.grouping import Group, group
 
 JUNIT_XML = "junit.xml"
 SUITE_NAME = "pinecone-conformance"
+#: Class name of the skipped cases for registered checks that ran nowhere.
+NOT_RUN = "(not run)"
 
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -83,9 +89,11 @@ def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group
     for g in groups:
         by_pair.setdefault((g.row, g.check), []).append(g)
     cases = pairs(record, groups)
+    not_run = never_ran(record, groups)
     failing = sum(1 for pair in cases if any(g.severity == "error" for g in by_pair.get(pair, [])))
     seconds = f"{_seconds(record):.3f}"
-    counts = {"tests": len(cases), "failures": failing, "errors": 0, "skipped": 0, "time": seconds}
+    counts = {"tests": len(cases) + len(not_run), "failures": failing, "errors": 0, "skipped": len(not_run),
+              "time": seconds}
 
     root = ET.Element("testsuites", {"name": SUITE_NAME, **{k: str(v) for k, v in counts.items()}})
     suite = _el(root, "testsuite", name=f"{SUITE_NAME} {record.spec_version}".strip(),
@@ -100,6 +108,7 @@ def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group
 
     for op, check in cases:
         case = _el(suite, "testcase", classname=op, name=check, time="0")
+        _check_properties(case, record.checks.get(check))
         found = by_pair.get((op, check), [])
         errors = [g for g in found if g.severity == "error"]
         others = [g for g in found if g.severity != "error"]
@@ -110,9 +119,23 @@ def build(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group
                 message=message, type=errors[0].kind)
         if others:
             _el(case, "system-out", "\n\n".join(describe(g, record.seed) for g in others))
+    for check in not_run:
+        case = _el(suite, "testcase", classname=NOT_RUN, name=check, time="0")
+        _check_properties(case, record.checks[check])
+        _el(case, "skipped", message=f"registered check {check} ran on no operation in this run")
     if record.errors:
         _el(suite, "system-err", "\n".join(record.errors))
     return root
+
+
+def _check_properties(case: ET.Element, declared: dict | None) -> None:
+    """The registered check's kind, authority, reference and assertion, as case properties."""
+    if not declared:
+        return
+    properties = _el(case, "properties")
+    for name in ("kind", "authority", "reference", "confidence", "asserts"):
+        if declared.get(name):
+            _el(properties, "property", name=f"check.{name}", value=declared[name])
 
 
 def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Group] | None = None) -> str:

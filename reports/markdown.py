@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from core.findings import Finding
 from core.run_record import RunRecord
-from reports.facts import FAIL, PASS, counts_by_kind, counts_by_severity, coverage, verdict
+from reports.facts import FAIL, PASS, counts_by_kind, counts_by_severity, coverage, never_ran, verdict
 from reports.grouping import Group, group
 
 SUMMARY_MD = "summary.md"
@@ -101,6 +101,10 @@ def render(findings: Sequence[Finding], record: RunRecord, groups: Sequence[Grou
         lines.append(f"- Undocumented status codes observed: {undocumented}")
     lines.append(f"- Links followed: {_ratio(cov.links_followed, cov.links_total)}")
     lines.append(f"- Operation × check pairs run: {cov.checks_run}")
+    if record.checks:
+        idle = never_ran(record, groups)
+        lines.append(f"- Registered checks run: {_ratio(len(record.checks) - len(idle), len(record.checks))}"
+                     + (f" — never ran: {', '.join(f'`{cell(check)}`' for check in idle)}" if idle else ""))
     if record.skipped:
         lines += ["", "### Requests not sent", ""]
         lines += [f"- {count} for {cell(reason)}" + (f", e.g. {cell(record.skipped_examples[reason], 200)}"

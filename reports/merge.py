@@ -53,6 +53,7 @@ def record_from_findings_json(document: dict) -> RunRecord:
         operations=list(cov["operations"]), documented_statuses={k: list(v) for k, v in cov["documented_statuses"].items()},
         observed_statuses={k: dict(v) for k, v in cov["observed_statuses"].items()},
         checks_run={k: list(v) for k, v in cov["checks_run"].items()}, links=dict(cov["links"]),
+        checks={k: dict(v) for k, v in cov.get("checks", {}).items()},
         requests_total=run["requests_total"], throttled=run["throttled"], exit_code=run["exit_code"],
         errors=list(run["errors"]),
     )
