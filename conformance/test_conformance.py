@@ -4,6 +4,12 @@ One test per operation runs Schemathesis's stateless phases on it; one test runs
 state machine along the links; one test per scenario runs a sequence check. A test fails
 when it recorded error findings, and its failure message lists them; every finding,
 whatever its severity, is also in the run's store for the reports.
+
+With ``--scenario-workers N`` above 1, the first scenario test of the process starts all of
+the process's scenarios in a pool of N threads (:mod:`conformance.concurrency`), and each
+scenario test waits for its own and reports its own errors. Under pytest-xdist that needs
+``--dist loadgroup`` (the scenario tests share one ``xdist_group``, so one worker gets them
+all); with any other distribution each scenario test runs its scenario itself, one at a time.
 """
 
 from __future__ import annotations
@@ -11,14 +17,18 @@ from __future__ import annotations
 import pytest
 
 from conformance.plugin import DEVIATIONS_PROPERTY
-from conformance.scenarios import READ_ONLY_SCENARIOS, SCENARIOS, run_scenario
+from conformance.scenarios import FOOTPRINTS, READ_ONLY_SCENARIOS, SCENARIOS, run_scenario
 from spec.loader import load, operations
 
 STATELESS_PHASES = ("examples", "coverage", "fuzzing")
 
 
-def _fail_on_errors(state, before: int, node=None) -> None:
-    new = state.store_errors()[before:]
+#: The xdist group of the scenario tests: under ``--dist loadgroup`` one worker runs them all.
+SCENARIO_GROUP = "pcc-scenarios"
+
+
+def _fail_on_errors(new: list, node=None) -> None:
+    """Fail the test with the error findings it recorded (``new``)."""
     if new:
         if node is not None:  # a failure by deviations, not a crash (the runner tells them apart)
             node.user_properties.append((DEVIATIONS_PROPERTY, len(new)))
@@ -43,7 +53,14 @@ def _run_schemathesis(state, schema, operation_ids, phases, node, max_examples=N
         state.record(finding)
     if result.fatal:
         pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
-    _fail_on_errors(state, before, node)
+    # Schemathesis may judge responses in threads of its own, so its errors are taken by
+    # position; a scenario running meanwhile in the pool is not this test's business
+    _fail_on_errors([f for f in state.store_errors()[before:] if not _from_a_scenario(f)], node)
+
+
+def _from_a_scenario(finding) -> bool:
+    details = finding.details or {}
+    return "scenario" in details or details.get("via") == "scenario"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -64,7 +81,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "operation_id" in metafunc.fixturenames:
         metafunc.parametrize("operation_id", chosen)
     if "scenario" in metafunc.fixturenames:
-        metafunc.parametrize("scenario", names)
+        metafunc.parametrize("scenario", [pytest.param(name, marks=pytest.mark.xdist_group(SCENARIO_GROUP))
+                                          for name in names])
     if "stateful_part" in metafunc.fixturenames:
         metafunc.parametrize("stateful_part", ["stateful"] if part is None or part["stateful"] else [])
 
@@ -92,10 +110,61 @@ def test_stateful(stateful_part, conformance_state, conformance_schema, request)
                       ["stateful"], request.node, max_examples=conformance_state.max_examples * STATEFUL_SCALE)
 
 
-def test_scenario(scenario, conformance_state, conformance_client, request):
+def _run_one(state, name: str, client) -> list:
+    """Run scenario ``name`` in this thread; the error findings this thread recorded meanwhile."""
+    from conformance.concurrency import ScenarioStopped
+
+    with state.collecting_errors() as errors:
+        try:
+            run_scenario(name, client, state)
+        except ScenarioStopped as stopped:
+            state.note_skip(name, f"not run to its end: {stopped}")
+            raise
+    return list(errors)
+
+
+def _scenarios_of_this_process(session: pytest.Session) -> list[str]:
+    return [item.callspec.params["scenario"] for item in session.items
+            if getattr(item, "originalname", None) == "test_scenario" and hasattr(item, "callspec")]
+
+
+def _may_pool(config: pytest.Config) -> bool:
+    """Whether this process runs every scenario test it collected: always without xdist; on an
+    xdist worker only under ``--dist loadgroup`` (otherwise other workers get some of them)."""
+    if not hasattr(config, "workerinput"):
+        return True
+    return bool(getattr(config.option, "loadgroup", False))
+
+
+@pytest.fixture(scope="session")
+def scenario_pool(request, conformance_state, conformance_client):
+    """The pool running this process's scenarios side by side, or None (one at a time).
+
+    Torn down before the state (which cleans up): the pool stops, its threads end, then the
+    run's resources are deleted."""
+    from conformance.concurrency import ScenarioPool
+
+    workers = conformance_state.config.scenario_workers
+    names = _scenarios_of_this_process(request.session)
+    if workers <= 1 or len(names) < 2 or not _phases(request.config, ("scenarios",)) \
+            or not _may_pool(request.config):
+        yield None
+        return
+    pool = ScenarioPool(names, lambda name, client: _run_one(conformance_state, name, client), conformance_client,
+                        workers=workers, footprints=FOOTPRINTS).start()
+    try:
+        yield pool
+    finally:
+        for name in pool.stop():
+            conformance_state.note_skip(name, "not run: the run ended before it started")
+
+
+def test_scenario(scenario, conformance_state, conformance_client, scenario_pool, request):
     """A sequence check (see conformance/scenarios/)."""
     if not _phases(request.config, ("scenarios",)):
         pytest.skip("scenarios not selected")
-    before = len(conformance_state.store_errors())
-    run_scenario(scenario, conformance_client, conformance_state)
-    _fail_on_errors(conformance_state, before, request.node)
+    if scenario_pool is None:
+        errors = _run_one(conformance_state, scenario, conformance_client)
+    else:
+        errors = scenario_pool.outcome(scenario)
+    _fail_on_errors(errors, request.node)

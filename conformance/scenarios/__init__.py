@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import httpx
 
+from conformance.concurrency import Footprint
 from conformance.scenarios.access import api_version_header, authentication
 from conformance.scenarios.backups import backup_and_restore, pagination_walk
 from conformance.scenarios.base import Scenario, ScenarioAbort, ScenarioNotRun
@@ -62,6 +63,30 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario], None], tuple[str, ...]]] = {
     "boundary_model_bodies": (boundary_model_bodies, ("create_index_for_model", "delete_index")),
     "authentication": (authentication, ()),  # every operation
     "api_version_header": (api_version_header, ("list_indexes",)),
+}
+
+#: What each scenario holds while it runs, so the ones that run side by side
+#: (``--scenario-workers``) stay independent (see :mod:`conformance.concurrency`): the most
+#: indexes it has at once, the project-wide listings it walks or changes, and how many
+#: asynchronous effects it waits for. Only ``pagination_walk`` walks a listing (every backup
+#: of the project, page by page), so it never overlaps a scenario that adds or removes backups.
+FOOTPRINTS: dict[str, Footprint] = {
+    "serverless_index_lifecycle": Footprint(indexes=1, waits=3),
+    "protected_at_creation": Footprint(indexes=1, waits=1),
+    "defaults_filled": Footprint(indexes=1, waits=1),
+    "sparse_index": Footprint(indexes=1, waits=1),
+    "pod_index_and_collection": Footprint(indexes=1, waits=4),
+    "backup_and_restore": Footprint(indexes=2, changes=frozenset({"backups"}), waits=7),
+    "pagination_walk": Footprint(indexes=2, walks=frozenset({"backups"}), changes=frozenset({"backups"}), waits=4),
+    "create_for_model": Footprint(indexes=1, waits=1),
+    "input_validation": Footprint(indexes=1),  # none on a faithful server; one at a time if it accepts one
+    "boundaries_accepted": Footprint(indexes=1, waits=3),
+    "missing_resources": Footprint(),
+    "list_and_describe_agree": Footprint(indexes=1, waits=3),
+    "boundary_bodies": Footprint(indexes=3, changes=frozenset({"backups"}), waits=6),
+    "boundary_model_bodies": Footprint(indexes=1, waits=2),
+    "authentication": Footprint(),
+    "api_version_header": Footprint(),
 }
 
 #: Scenarios that still mean something with GET requests only (``--read-only``).

@@ -131,14 +131,17 @@ def _still_coming_up(reply: Reply) -> bool:
 def wait_ready(s: Scenario, name: str) -> Reply:
     """Wait for an index to be ready. When one never gets there within --wait, the server cannot
     make indexes ready: the scenarios after it that need a ready index are not run (each costs
-    one --wait otherwise), and say why."""
+    one --wait otherwise), and say why; those already waiting beside it stop waiting."""
     if s.state.never_ready:
         raise ScenarioNotRun(s.state.never_ready)
+    # a scenario waiting beside the one that found it (--scenario-workers) stops at its next poll
     reached, reply = s.wait_for(lambda: describe_index(s, name), lambda r: r.field("status", "ready") is True,
-                                working=_still_coming_up)
+                                working=lambda r: _still_coming_up(r) and not s.state.never_ready)
     if reached:
         s.passed("index_becomes_ready", "describe_index")
         return reply
+    if s.state.never_ready:
+        raise ScenarioNotRun(s.state.never_ready)
     s.fail("index_becomes_ready", f"index {name} is not ready ({s.gave_up}; state "
            f"{reply.field('status', 'state')!r}, ready {reply.field('status', 'ready')!r})", reply)
     if s.gave_up.startswith("not within"):
