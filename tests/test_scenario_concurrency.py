@@ -1,0 +1,289 @@
+"""Scenarios side by side (``--scenario-workers N``): they really overlap, each scenario test
+reports only its own errors, a clean server gets a clean verdict, the budget holds, the
+never-ready cascade still costs one --wait, the names sent do not depend on thread timing,
+and stopping the pool leaves no thread behind.
+
+The pool itself is tested with plain functions; the rest are runs against the mock on
+loopback, made slow the realistic way (latency on every answer, lifecycles that take time)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conformance.concurrency import Footprint, ScenarioPool, ScenarioStopped
+from conformance.scenarios import FOOTPRINTS, SCENARIOS
+from mockserver.app import create_app
+from mockserver.faults import FaultPlan
+from mockserver.serve import serve_in_thread
+from mockserver.settings import MockSettings
+
+KEY = "pcsk_SCENARIO_CONCURRENCY_KEY_4q7w"
+RUN_ID = "concur01"
+NAME = re.compile(rf"pcc-{RUN_ID}-([a-z]+)\d+")
+
+
+# --- the pool, with plain functions ------------------------------------------------------------
+
+
+class _Client:
+    """What the pool wraps: an ApiClient's state and http (never used by these fake scenarios)."""
+
+    state = None
+    http = None
+
+
+class _Tracker:
+    """Runs fake scenarios that hold their footprint for ``seconds`` and records what overlapped."""
+
+    def __init__(self, footprints: dict[str, Footprint], seconds: float = 0.05):
+        self.footprints, self.seconds = footprints, seconds
+        self.running: set[str] = set()
+        self.lock = threading.Lock()
+        self.most_indexes = 0
+        self.most_running = 0
+        self.together: set[frozenset[str]] = set()
+
+    def __call__(self, name: str, client) -> list:
+        with self.lock:
+            self.together |= {frozenset({name, other}) for other in self.running}
+            self.running.add(name)
+            self.most_running = max(self.most_running, len(self.running))
+            self.most_indexes = max(self.most_indexes, sum(self.footprints[n].indexes for n in self.running))
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running.discard(name)
+        return [f"error of {name}"]
+
+
+def test_the_pool_runs_scenarios_side_by_side_and_hands_each_its_own_result():
+    footprints = {f"s{n}": Footprint(indexes=1) for n in range(8)}
+    tracker = _Tracker(footprints)
+    pool = ScenarioPool(list(footprints), tracker, _Client(), workers=4, footprints=footprints).start()
+    try:
+        assert [pool.outcome(name) for name in footprints] == [[f"error of {name}"] for name in footprints]
+    finally:
+        pool.stop()
+    assert tracker.most_running == pool.max_running == 4
+    assert pool.alive == 0
+
+
+def test_footprints_keep_a_walk_apart_from_changes_and_indexes_within_the_capacity():
+    footprints = {name: FOOTPRINTS[name] for name in SCENARIOS}
+    tracker = _Tracker(footprints, seconds=0.02)
+    pool = ScenarioPool(list(footprints), tracker, _Client(), workers=4, footprints=footprints, capacity=5).start()
+    try:
+        for name in footprints:
+            pool.outcome(name)
+    finally:
+        pool.stop()
+    walker_pairs = {pair for pair in tracker.together if "pagination_walk" in pair}
+    changers = {name for name, footprint in footprints.items() if "backups" in footprint.changes} - {"pagination_walk"}
+    assert changers == {"backup_and_restore", "boundary_bodies"}
+    assert not any(pair - {"pagination_walk"} <= changers for pair in walker_pairs)
+    assert tracker.most_indexes <= 5
+    assert tracker.most_running > 1
+
+
+def test_a_scenario_bigger_than_the_capacity_still_runs_alone():
+    footprints = {"big": Footprint(indexes=9), "small": Footprint(indexes=1)}
+    tracker = _Tracker(footprints)
+    pool = ScenarioPool(list(footprints), tracker, _Client(), workers=2, footprints=footprints, capacity=5).start()
+    try:
+        assert pool.outcome("big") == ["error of big"] and pool.outcome("small") == ["error of small"]
+    finally:
+        pool.stop()
+    assert tracker.together == set()
+
+
+def test_a_crash_is_raised_by_its_own_scenario_only():
+    def run(name, client):
+        if name == "broken":
+            raise RuntimeError("a scenario with a bug")
+        return []
+
+    pool = ScenarioPool(["fine", "broken", "also_fine"], run, _Client(), workers=3, footprints={}).start()
+    try:
+        assert pool.outcome("fine") == [] and pool.outcome("also_fine") == []
+        with pytest.raises(RuntimeError, match="a scenario with a bug"):
+            pool.outcome("broken")
+    finally:
+        pool.stop()
+
+
+def test_stop_cancels_what_has_not_started_and_ends_the_running_at_their_next_request(monkeypatch):
+    from conformance.session import ApiClient
+
+    monkeypatch.setattr(ApiClient, "call", lambda self, operation_id, **kwargs: None)  # a server that answers nothing
+    sent = []
+
+    def run(name, client):
+        while True:  # a scenario that polls forever, through the pool's client
+            try:
+                client.call("list_indexes")
+            except ScenarioStopped:
+                sent.append(name)
+                raise
+            time.sleep(0.01)
+
+    names = [f"s{n}" for n in range(6)]
+    pool = ScenarioPool(names, run, _Client(), workers=2, footprints={}).start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    cancelled = pool.stop(grace=5)
+    assert time.monotonic() - started < 2
+    assert pool.alive == 0
+    assert len(cancelled) == 4 and sorted(sent) == sorted(set(names) - set(cancelled))
+    for name in names:
+        with pytest.raises(ScenarioStopped):
+            pool.outcome(name)
+
+
+# --- runs against the mock on loopback ---------------------------------------------------------
+
+
+class Recorder:
+    """ASGI wrapper: every request with its start and end time, and the most in flight at once."""
+
+    def __init__(self, app):
+        self.app = app
+        self.seen: list[tuple[float, float, str, str, bytes]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        delivered = False
+
+        async def replay():
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        started = time.monotonic()
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                self.seen.append((started, time.monotonic(), scope["method"], scope["path"], body))
+
+    def span(self, kind: str) -> tuple[float, float]:
+        """First start and last end of the requests naming a resource of ``kind`` (``idx``, ``bsrc``...)."""
+        times = [(start, end) for start, end, _, path, body in self.seen
+                 if kind in {m.group(1) for m in NAME.finditer(path + body.decode("utf-8", "replace"))}]
+        assert times, f"no request named a {kind} resource"
+        return min(s for s, _ in times), max(e for _, e in times)
+
+    def created_names(self) -> set[str]:
+        return {m.group(0) for _, _, method, _, body in self.seen if method == "POST"
+                for m in NAME.finditer(body.decode("utf-8", "replace"))}
+
+
+def _slow_mock(deviations=()):
+    return create_app(api_key=KEY, deviations=list(deviations),
+                      settings=MockSettings(lifecycle_delay=0.3, faults=FaultPlan(latency=0.01)))
+
+
+def _run(base_url: str, output: Path, *args: str, workers: int = 4) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
+                           "--phase", "scenarios", "--scenario-workers", str(workers), "--run-id", RUN_ID,
+                           "--seed", "7", "--wait", "20", "-o", str(output), "--no-progress", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+def _errors(output: Path) -> list[dict]:
+    return [g for g in json.loads((output / "findings.json").read_text())["groups"] if g["severity"] == "error"]
+
+
+@pytest.mark.slow
+def test_four_workers_overlap_on_a_clean_server_with_a_clean_verdict_and_the_same_names(tmp_path):
+    runs = {}
+    for workers in (4, 1):
+        recorder = Recorder(_slow_mock())
+        with serve_in_thread(recorder) as base_url:
+            started = time.monotonic()
+            done = _run(base_url, tmp_path / str(workers), workers=workers)
+            runs[workers] = (recorder, time.monotonic() - started)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert _errors(tmp_path / str(workers)) == []
+    side_by_side, one_at_a_time = runs[4][0], runs[1][0]
+    assert side_by_side.most_in_flight > 1 and one_at_a_time.most_in_flight == 1
+    # backup_and_restore (bsrc...) and boundary_bodies (max...) are the first two started: they overlap
+    (a_start, a_end), (b_start, b_end) = side_by_side.span("bsrc"), side_by_side.span("max")
+    assert a_start < b_end and b_start < a_end
+    # what is sent does not depend on thread timing: the same resources, by the same names
+    assert side_by_side.created_names() == one_at_a_time.created_names() != set()
+    assert runs[4][1] < runs[1][1]
+
+
+@pytest.mark.slow
+def test_each_scenario_test_reports_its_own_errors(tmp_path):
+    """A deviation only serverless_index_lifecycle catches fails that test and no other, with
+    four scenarios running side by side (pytest's own JUnit: one test case per scenario)."""
+    with serve_in_thread(_slow_mock(["tag-deletion-ignored"])) as base_url:
+        done = subprocess.run([sys.executable, "-m", "pytest", "conformance/test_conformance.py", "-q",
+                               "-p", "no:cacheprovider", "--assert=plain", "-k", "test_scenario",
+                               "--pcc-base-url", base_url, "--pcc-api-key", KEY, "--pcc-phase", "scenarios",
+                               "--pcc-scenario-workers", "4", "--pcc-wait", "20", "--pcc-seed", "7",
+                               "--pcc-run-id", RUN_ID, "--pcc-output", str(tmp_path / "out"),
+                               "--junitxml", str(tmp_path / "junit.xml")],
+                              capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    cases = ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+    verdicts = {case.get("name"): [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+                for case in cases}
+    assert len(verdicts) == len(SCENARIOS)
+    assert {name for name, marks in verdicts.items() if marks} == {"test_scenario[serverless_index_lifecycle]"}
+    assert verdicts["test_scenario[serverless_index_lifecycle]"] == ["failure"]
+    assert "[tag_deletion]" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_budget_holds_with_four_workers(tmp_path):
+    recorder = Recorder(_slow_mock())
+    with serve_in_thread(recorder) as base_url:
+        done = _run(base_url, tmp_path, "--budget", "60")
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert done.returncode == 2, done.stderr[-2000:]  # cut short: never a pass
+    assert "INCOMPLETE" in done.stderr and "budget" in record["incomplete"]
+    preflight = 1
+    assert record["requests_total"] <= 60
+    assert len(recorder.seen) - record["cleanup_requests"] - preflight <= 60
+    assert json.loads((tmp_path / "findings.json").read_text())["verdict"] != "PASS"
+
+
+@pytest.mark.slow
+def test_an_index_that_never_becomes_ready_is_reported_once_with_four_workers(tmp_path):
+    with serve_in_thread(_slow_mock(["index-never-ready"])) as base_url:
+        started = time.monotonic()
+        done = _run(base_url, tmp_path, "--wait", "3", "--profile", "production")
+        took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr[-2000:]
+    groups = json.loads((tmp_path / "findings.json").read_text())["groups"]
+    assert sum(g["count"] for g in groups if g["check"] == "index_becomes_ready") == 1
+    not_run = json.loads((tmp_path / "run.json").read_text())["not_run"]
+    assert len(not_run) >= 3 and all("never became ready" in why for why in not_run.values())
+    assert took < 60  # one --wait (and the deletes of what was created), not one per scenario
