@@ -89,7 +89,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return main_compare(args)
     if args.command == "report" and args.report_command in ("merge", "replay"):
         if args.report_command == "replay":
-            from reports.replay import main_replay
+            from conformance.replay_command import main_replay
 
             return main_replay(args)
         from conformance.plugin import EMBEDDED_API_KEY

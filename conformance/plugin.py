@@ -21,6 +21,7 @@ import pytest
 from conformance.runid import new_run_id, validate_run_id
 from core.errors import UsageError
 from core.findings import FindingStore, writer_name
+from core.network import is_loopback
 from core.run_record import FINDINGS_DIR
 
 #: The budget ledger every worker of a run counts its requests in.
@@ -132,7 +133,7 @@ def run_state(config: pytest.Config, *, embedded_app=None):
         wait, interval, max_examples, scenario_workers = 1.0, 0.05, 10, 1
     document = load(config.getoption("--pcc-spec"))
     output = Path(config.getoption("--pcc-output"))
-    allow_paid = config.getoption("--pcc-allow-paid-resources") or not base_url or _is_loopback(base_url)
+    allow_paid = config.getoption("--pcc-allow-paid-resources") or not base_url or is_loopback(base_url)
     return RunState(
         target=target,
         raw=document.raw,
@@ -159,19 +160,6 @@ def _write_stop(output: Path, reason: str) -> None:
     from conformance.gate import write_stop
 
     write_stop(output, reason)
-
-
-def _is_loopback(base_url: str) -> bool:
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(base_url).hostname or "").strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @pytest.fixture(scope="session")

@@ -17,24 +17,19 @@ them (``details["setup_exchanges"]``), and compares the answer with the recorded
 
 Exit 1: still there; 0: gone; 2: bad input (no such finding, no exchange recorded, a
 server that cannot be reached, a key needed but not given). Replay sends what the run sent,
-creates included: against a real project, replayed creates are named with the run's
-``pcc-<run id>`` prefix, which the suite's cleanup removes on its next run.
+creates included, through the suite's gate: only writes to what carries the run's
+``pcc-<run id>`` prefix are sent (the suite's cleanup removes them), as in a run.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from core.errors import UsageError
 from core.findings import Finding
 from core.redaction import REDACTED, SECRET_HEADERS
-from reports.findings_json import InvalidFindingsFile, load
-from reports.grouping import DOCUMENT
 from reports.har import body_text, header_items
 
 STILL_THERE = "still there"
@@ -104,16 +99,10 @@ def request_headers(exchange: Mapping, api_key: str | None) -> dict[str, str]:
     return headers
 
 
-def send(exchange: Mapping, url: str, api_key: str | None, timeout: float = 30.0) -> Replayed:
-    import httpx
-
-    body = body_text(exchange.get("request_body"))
-    try:
-        response = httpx.request(str(exchange["method"]).upper(), url, headers=request_headers(exchange, api_key),
-                                 content=None if body is None else body.encode("utf-8"), timeout=timeout)
-    except httpx.HTTPError as error:
-        raise UsageError(f"cannot reach {url}: {type(error).__name__}: {str(error) or 'no answer'}") from None
-    return Replayed(response.status_code, dict(response.headers), response.text)
+#: How a replayed request is sent: ``(exchange, url, api_key) -> Replayed``. The command gives
+#: the suite's gate (:mod:`conformance.replay_command`), so a replay obeys the same safety rules
+#: as a run; this module only decides what to send and what the answer means.
+Sender = Callable[[Mapping, str, "str | None"], Replayed]
 
 
 def shape(text: str | None) -> object:
@@ -162,8 +151,9 @@ def verdict(kind: str, exchange: Mapping, replayed: Replayed) -> tuple[str, str]
     return STILL_THERE, f"status {now} and a response of the same shape as recorded"
 
 
-def replay(document: dict, finding_id: str, base_url: str, api_key: str | None) -> tuple[str, str, dict]:
-    """Replay one group; ``(verdict, why, group)``."""
+def replay(document: dict, finding_id: str, base_url: str, api_key: str | None,
+           send: Sender) -> tuple[str, str, dict]:
+    """Replay one group through ``send``; ``(verdict, why, group)``."""
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must start with http:// or https:// (got {base_url!r})")
     g = find_group(document, finding_id)
@@ -175,17 +165,3 @@ def replay(document: dict, finding_id: str, base_url: str, api_key: str | None) 
     replayed = send(exchange, target_url(str(exchange["url"]), recorded_base, base_url), api_key)
     result, why = verdict(g.get("kind", ""), exchange, replayed)
     return result, why, g
-
-
-def main_replay(args: argparse.Namespace) -> int:
-    """Entry point of ``report replay``: one line saying whether the deviation is still there."""
-    try:
-        document = load(args.dir)
-    except InvalidFindingsFile as error:
-        raise UsageError(str(error)) from None
-    api_key = args.api_key or os.environ.get("PINECONE_API_KEY")
-    result, why, g = replay(document, args.finding_id, args.base_url, api_key)
-    print(f"{g['fingerprint']} [{g['check']}] {g.get('operation') or DOCUMENT}: {result}: {why}")
-    if result == STILL_THERE:
-        print(f"  {' '.join(str(g.get('message', '')).split())}", file=sys.stderr)
-    return EXIT_FINDINGS if result == STILL_THERE else EXIT_OK

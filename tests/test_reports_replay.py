@@ -45,9 +45,9 @@ def run_dir(tmp_path_factory):
     """A run against a mock with two seeded deviations: a wrong status and a missing property."""
     directory = tmp_path_factory.mktemp("run")
     with serve_in_thread(create_app(KEY, ["create-index-200", "describe-omits-host"])) as url:
-        created = exchange(url, "POST", "/indexes", serverless("replay-one"))
-        setup = exchange(url, "POST", "/indexes", serverless("replay-two"))
-        described = exchange(url, "GET", "/indexes/replay-two")
+        created = exchange(url, "POST", "/indexes", serverless("pcc-abc123-one"))
+        setup = exchange(url, "POST", "/indexes", serverless("pcc-abc123-two"))
+        described = exchange(url, "GET", "/indexes/pcc-abc123-two")
     assert created["status"] == 200 and "host" not in json.loads(described["response_body"])
     findings = [
         finding_of(created, "status-code", "status_code_conformance", "create_index", "create_index answered 200"),
@@ -76,7 +76,7 @@ def test_har_has_one_entry_per_error_group_with_an_exchange_and_no_key(run_dir):
     by_fp = {entry["comment"].split()[0]: entry for entry in entries}
     create = by_fp[fingerprint(run_dir, "status_code_conformance")]
     assert create["request"]["method"] == "POST" and create["request"]["url"].endswith("/indexes")
-    assert json.loads(create["request"]["postData"]["text"])["name"] == "replay-one"
+    assert json.loads(create["request"]["postData"]["text"])["name"] == "pcc-abc123-one"
     assert create["request"]["postData"]["mimeType"] == "application/json"
     assert create["response"]["status"] == 200 and create["response"]["statusText"] == "OK"
     assert {"name": "Api-Key", "value": REDACTED} in create["request"]["headers"]
