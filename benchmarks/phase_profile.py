@@ -41,8 +41,14 @@ CHARGED_FIRST = (
     ("validation (openapi-core, views)", lambda path, name: path.endswith("conformance/validation.py")),
     ("response checks (semantic)", lambda path, name: path.endswith("conformance/response_checks.py")),
     ("mock server (in process)", lambda path, name: "/mockserver/" in path),
-    ("in-process transport (ASGI event loop, TestClient)",
-     lambda path, name: "/anyio/" in path or "starlette/testclient" in path or "schemathesis/python/asgi" in path),
+    # The gate (safety, budget, retries) before the plumbing around it, which would otherwise
+    # take in the gate's own work whenever the gate runs under an event loop.
+    ("gate (safety, budget, retries)",
+     lambda path, name: path.endswith(("conformance/gate.py", "conformance/safety.py"))),
+    ("in-process transport (our transports, requests, ASGI, TestClient)",
+     lambda path, name: "/anyio/" in path or "starlette/testclient" in path or "schemathesis/python/asgi" in path
+     or path.endswith("conformance/transport.py") or "/requests/" in path or "/httpx/" in path
+     or "schemathesis/transport/" in path),
     ("imports", lambda path, name: name == "_find_and_load"),
     ("reports", lambda path, name: "/reports/" in path or name == "_write_reports"),
 )
@@ -78,7 +84,7 @@ def _phase_of(frame, thread: threading.Thread | None) -> str:
         path, name = f.f_code.co_filename, f.f_code.co_name
         if "schemathesis/engine/run/stateful" in path:
             return "stateful"
-        if path.endswith("conformance/scenarios/"):
+        if "/conformance/scenarios/" in path:
             return "scenarios"
         if name in ("pytest_collection", "pytest_collect_file", "pytest_sessionstart"):
             return "startup (collection, session)"

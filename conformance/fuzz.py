@@ -134,7 +134,10 @@ def build_schema(raw: dict, state: RunState):
         headers["Api-Key"] = target.api_key
     schema.config.update(headers=headers)
     schema.config.seed = state.seed
-    schema.config.generation.update(max_examples=state.max_examples, deterministic=False)
+    # No example database: Hypothesis would otherwise replay (and save) examples kept in the
+    # working directory's .hypothesis/ by earlier runs, against whatever server they tested, so
+    # the same seed would not give the same run; reading and writing it is time spent too.
+    schema.config.generation.update(max_examples=state.max_examples, deterministic=False, database="none")
     schema.config.checks.update(excluded_check_names=sorted(EXCLUDED_CHECKS))
     _install_hooks(schema, state)
     return schema
@@ -170,6 +173,10 @@ def _install_hooks(schema, state: RunState) -> None:
             confine_case(operation_id, None, body, state.policy)
         return body
 
+    # One body strategy per operation for the whole run: a strategy built anew for every case
+    # is validated (and its filters described) anew by Hypothesis every time.
+    body_strategies = {operation_id: build(state.prefix) for operation_id, build in BODY_STRATEGIES.items()}
+
     @schema.hook
     def flatmap_case(context, case):
         """Positive cases get a body from the domain strategies, so they are really valid."""
@@ -186,7 +193,7 @@ def _install_hooks(schema, state: RunState) -> None:
             case.body = body
             return case
 
-        return BODY_STRATEGIES[operation_id](state.prefix).map(with_body)
+        return body_strategies[operation_id].map(with_body)
 
     @schema.hook
     def map_headers(context, headers):
