@@ -174,3 +174,21 @@ class ScenarioPool:
                     self._running.remove(job)
                     self._changed.notify_all()
                 job.done.set()
+
+
+#: Where the scenario tests are, in a pytest node id: under xdist they are one unit of work.
+SCENARIO_TEST = "::test_scenario["
+SCENARIO_SCOPE = "pcc-scenarios"
+
+
+def xdist_scheduler(config, log):
+    """``--dist loadgroup`` that also keeps the scenario tests together on one worker, so that
+    worker can run them side by side. (xdist groups by an ``@group`` suffix it adds to node ids,
+    which pytest 9 no longer lets it change; the scope is told by the node id here instead.)"""
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ScenariosTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SCENARIO_SCOPE if SCENARIO_TEST in nodeid else super()._split_scope(nodeid)
+
+    return ScenariosTogether(config, log)

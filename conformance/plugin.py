@@ -100,6 +100,16 @@ def pytest_configure_node(node) -> None:
     node.workerinput.update(pcc_seed=option.pcc_seed, pcc_run_id=option.pcc_run_id, pcc_started=node.config.pcc_started)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist ``--dist loadgroup``: the scenario tests go to one worker (it runs them side by side)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from conformance.concurrency import xdist_scheduler
+
+    return xdist_scheduler(config, log)
+
+
 def _is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 

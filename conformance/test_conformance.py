@@ -8,8 +8,9 @@ whatever its severity, is also in the run's store for the reports.
 With ``--scenario-workers N`` above 1, the first scenario test of the process starts all of
 the process's scenarios in a pool of N threads (:mod:`conformance.concurrency`), and each
 scenario test waits for its own and reports its own errors. Under pytest-xdist that needs
-``--dist loadgroup`` (the scenario tests share one ``xdist_group``, so one worker gets them
-all); with any other distribution each scenario test runs its scenario itself, one at a time.
+``--dist loadgroup`` (one worker then gets every scenario test: they share an ``xdist_group``,
+and the plugin's scheduler keeps them together); with any other distribution each scenario
+test runs its scenario itself, one at a time.
 """
 
 from __future__ import annotations

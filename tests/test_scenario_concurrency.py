@@ -287,3 +287,60 @@ def test_an_index_that_never_becomes_ready_is_reported_once_with_four_workers(tm
     not_run = json.loads((tmp_path / "run.json").read_text())["not_run"]
     assert len(not_run) >= 3 and all("never became ready" in why for why in not_run.values())
     assert took < 60  # one --wait (and the deletes of what was created), not one per scenario
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_path):
+    """SIGTERM while four scenarios wait on a slow server: the run ends (no thread keeps it
+    alive), without a traceback, and the resources the scenarios created are deleted."""
+    import signal
+
+    import httpx
+
+    recorder = Recorder(create_app(api_key=KEY, settings=MockSettings(lifecycle_delay=5.0)))
+    with serve_in_thread(recorder) as base_url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY, "--phase",
+             "scenarios", "--scenario-workers", "4", "--run-id", RUN_ID, "--seed", "7", "--wait", "60",
+             "-o", str(tmp_path), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not recorder.created_names() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        time.sleep(1.0)  # the scenarios are waiting for their indexes now
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+        took = time.monotonic() - interrupted
+        left = httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]
+        time.sleep(5.5)  # a delete takes the mock's lifecycle delay to take effect
+        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]]
+    assert {i["status"]["state"] for i in left} <= {"Terminating"}, left  # every one was deleted by the cleanup
+    assert process.returncode != 0
+    assert "Traceback" not in err, err[-3000:]
+    assert names == [], names
+    assert took < 60, took  # the deletes take the mock's 5 s each; no scenario ran on to its end
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dist", ["loadgroup", "load"])
+def test_under_xdist_each_scenario_runs_once(dist, tmp_path):
+    """``--dist loadgroup``: one worker gets every scenario test and runs them side by side;
+    any other distribution: each worker runs the scenarios it was given, one at a time."""
+    recorder = Recorder(_slow_mock())
+    with serve_in_thread(recorder) as base_url:
+        done = subprocess.run([sys.executable, "-m", "pytest", "conformance/test_conformance.py", "-v",
+                               "-p", "no:cacheprovider", "--assert=plain", "-k", "test_scenario", "-n", "2",
+                               "--dist", dist, "--pcc-base-url", base_url, "--pcc-api-key", KEY,
+                               "--pcc-phase", "scenarios", "--pcc-scenario-workers", "4", "--pcc-wait", "20",
+                               "--pcc-seed", "7", "--pcc-run-id", RUN_ID, "--pcc-output", str(tmp_path / "out")],
+                              capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert f"{len(SCENARIOS)} passed" in done.stdout
+    first_creates = [body for _, _, method, path, body in recorder.seen
+                     if method == "POST" and path == "/indexes" and f'"pcc-{RUN_ID}-dflt1"'.encode() in body]
+    assert len(first_creates) == 1  # defaults_filled ran once, not once per worker
+    if dist == "loadgroup":
+        workers = set(re.findall(r"\[(gw\d+)\] \[ *\d+%\] PASSED \S*test_scenario\[", done.stdout))
+        assert len(workers) == 1, done.stdout[-3000:]  # one worker ran them all...
+        assert recorder.most_in_flight > 1  # ... side by side
