@@ -203,6 +203,19 @@ def _run_in_process(argv: list[str]) -> int:
         return EXIT_USAGE
 
 
+def row_record(row: Row) -> dict:
+    """One row of ``kill-matrix.json`` (what :func:`row_from_record` reads back)."""
+    return {"deviation": row.deviation, "category": row.category, "profile": row.profile, "caught": row.caught,
+            "exit_code": row.exit_code, "seconds": round(row.seconds, 2), "checks": dict(row.checks),
+            "kinds": dict(row.kinds)}
+
+
+def row_from_record(record: dict) -> Row:
+    """A row saved by :func:`row_record`, so parts of a matrix run apart can be rendered as one."""
+    return Row(record["deviation"], record["category"], record["exit_code"], record["seconds"],
+               checks=Counter(record["checks"]), kinds=Counter(record.get("kinds", {})), profile=record["profile"])
+
+
 def render(rows: list[Row]) -> str:
     checks = sorted({check for row in rows for check in row.checks})
     width = max((len(row.deviation) for row in rows), default=10)
@@ -224,9 +237,8 @@ def main_selftest(args: argparse.Namespace) -> int:
                        workdir=Path(args.output) / "selftest")
     print(render(rows))
     (Path(args.output) / "selftest").mkdir(parents=True, exist_ok=True)
-    (Path(args.output) / "selftest" / "kill-matrix.json").write_text(json.dumps([
-        {"deviation": r.deviation, "category": r.category, "profile": r.profile, "caught": r.caught, "exit_code": r.exit_code,
-         "seconds": round(r.seconds, 2), "checks": dict(r.checks)} for r in rows], indent=2), encoding="utf-8")
+    (Path(args.output) / "selftest" / "kill-matrix.json").write_text(
+        json.dumps([row_record(row) for row in rows], indent=2), encoding="utf-8")
     return 0 if all(row.caught for row in rows) else 1
 
 
