@@ -33,9 +33,14 @@ class Scenario:
     state: RunState
     name: str
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    names: list[str] = field(default_factory=list)
+    """Every name this scenario made up, in order."""
 
     def new_name(self, kind: str) -> str:
-        return f"{self.state.prefix}-{kind}{next(self._counter)}"
+        """A name in the run's prefix, from this scenario's own counter: never from thread timing."""
+        name = f"{self.state.prefix}-{kind}{next(self._counter)}"
+        self.names.append(name)
+        return name
 
     def fail(self, check: str, message: str, reply: Reply | None = None, *, severity: str | None = None,
              location: str | None = None) -> None:
