@@ -209,3 +209,21 @@ def test_schemathesis_cases_reach_the_server_only_through_the_gate():
     refused = delete.Case(path_parameters={"index_name": "somebody-elses"}).call(session=session)
     assert refused.status_code == SKIPPED_STATUS and is_skipped(refused.headers) == "safety"
     assert len(seen) == 1  # the refused one was never sent
+
+
+def test_a_server_at_a_url_is_reached_with_its_answer_intact_and_failures_as_transport_failures():
+    from conformance.gate import HttpUpstream
+    from mockserver.serve import serve_in_thread
+
+    with serve_in_thread(create_app(KEY)) as base_url:
+        upstream = HttpUpstream(base_url, timeout=10)
+        created = upstream.call("POST", b"/indexes", b"", HEADERS + [(b"host", b"ignored"), (b"connection", b"x")], CREATE)
+        assert created.status == 201 and json.loads(created.body)["name"] == f"{PREFIX}-one"
+        described = upstream.call("GET", f"/indexes/{PREFIX}-one".encode(), b"", HEADERS, b"")
+        assert described.status == 200 and (b"content-type", b"application/json") in described.headers
+        refused = upstream.call("GET", b"/backups", b"limit=0", HEADERS, b"")
+        assert refused.status == 400 and json.loads(refused.body)["status"] == 400
+        upstream.close()
+    nobody = HttpUpstream("http://127.0.0.1:9", timeout=2)
+    with pytest.raises(TransportFailure):
+        nobody.call("GET", b"/indexes", b"", HEADERS, b"")
