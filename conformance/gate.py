@@ -38,12 +38,14 @@ from pathlib import Path
 
 import anyio
 import httpx
+import urllib3
 
 from conformance.safety import Ownership, SafetyPolicy, match, parse_body, refusal, routes
 from core.asgi import serve_lifespan
 
-#: The address Schemathesis is given: it reaches the gate in process (ASGI), and nothing listens
-#: here (the discard port of loopback), so a request it would send around the app reaches nobody.
+#: The address Schemathesis is given: it reaches the gate in process (:mod:`conformance.transport`),
+#: and nothing listens here (the discard port of loopback), so a request it would send around the
+#: transport (its capability probes) reaches nobody.
 GATE_ADDRESS = "http://127.0.0.1:9"
 
 #: Status of the synthetic answer to a request that was not sent.
@@ -250,15 +252,11 @@ class HttpUpstream:
     retries made (the gate makes its own), the body is decoded as httpx would."""
 
     def __init__(self, base_url: str, timeout: float):
-        import urllib3
-
         self.base_url = base_url.rstrip("/")
         self.pool = urllib3.PoolManager(timeout=urllib3.Timeout(connect=timeout, read=timeout), retries=False,
                                         maxsize=8, block=False)
 
     def call(self, method: str, raw_path: bytes, query: bytes, headers: list, body: bytes) -> Answer:
-        import urllib3
-
         url = self.base_url + raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
         plain = urllib3.HTTPHeaderDict()
         for key, value in headers:
