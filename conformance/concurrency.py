@@ -79,7 +79,6 @@ class _Job:
     done: threading.Event = field(default_factory=threading.Event)
     errors: list = field(default_factory=list)
     failure: BaseException | None = None
-    started: bool = False
 
 
 class ScenarioPool:
@@ -158,7 +157,6 @@ class ScenarioPool:
                 if job is not None:
                     self._pending.remove(job)
                     self._running.append(job)
-                    job.started = True
                     self.max_running = max(self.max_running, len(self._running))
                     return job
                 self._changed.wait()
