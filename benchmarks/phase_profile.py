@@ -165,6 +165,7 @@ def main(argv: list[str]) -> None:
     for label, seconds in sampler.cpu.most_common():
         print(f"{label:<54} {seconds:7.2f} {100 * seconds / sampled:5.1f}%")
     print(f"{'(sampled in all)':<54} {sampled:7.2f}")
+    print(f"{'(not sampled: threads that ended between samples)':<54} {max(cpu - overhead - sampled, 0.0):7.2f}")
 
 
 if __name__ == "__main__":
