@@ -35,6 +35,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(text)
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``-n N`` (xdist's ``load``): see tests/xdist_schedule.py."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist_schedule import LongestFirstScheduling, modules_with_shared_fixtures
+
+    return LongestFirstScheduling(config, log, together=modules_with_shared_fixtures(Path(__file__).parent,
+                                                                                      config.rootpath))
+
+
 #: The longest tests, started first so that pytest-xdist's other worker runs everything else
 #: meanwhile (scheduled last, the kill matrix alone would set the wall-clock time).
 LONGEST_FIRST = ("test_kill_matrix_catches_every_seeded_deviation",)
@@ -94,7 +105,9 @@ class CpuLedger:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
-            self.spent.update((report.nodeid, value) for name, value in report.user_properties if name == "cpu_seconds")
+            for name, value in report.user_properties:
+                if name == "cpu_seconds":  # summed: some plugins give several items one node id
+                    self.spent[report.nodeid] = self.spent.get(report.nodeid, 0.0) + value
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         total = sum(self.spent.values())

@@ -352,6 +352,7 @@ def test_a_refused_key_is_one_line_exit_2(server):
     assert recording.methods() == {"GET"}
 
 
+@pytest.mark.slow
 def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory(tmp_path):
     """kill -9 in the middle of a run: no teardown runs; ``cleanup --from DIR`` finds the run
     id in DIR/run.json and deletes every pcc- resource, while every bystander survives."""

@@ -199,6 +199,7 @@ def _stored(output):
             yield path, line, json.loads(line)
 
 
+@pytest.mark.slow
 def test_a_run_against_a_server_that_echoes_the_key_writes_it_nowhere(echoed_run):
     """Every file (reports, run.json, stats, the findings store) and both streams; only the
     store's scenario findings are left to the next test (a known path, pending)."""

@@ -145,6 +145,7 @@ def test_bad_fault_flags_are_exit_2_with_one_line(flags):
     assert len(lines) == 1 and lines[0].startswith("pinecone-conformance: error:")
 
 
+@pytest.mark.slow
 def test_mock_command_injects_faults_reproducibly():
     def run_once() -> list[int | str]:
         import socket

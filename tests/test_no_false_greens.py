@@ -26,6 +26,7 @@ def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_a_check_that_crashes_makes_the_run_exit_2(tmp_path):
     """A bug in one of our checks must never read as 'conformant'."""
     done = _python(f"""
@@ -47,6 +48,7 @@ def test_a_check_that_crashes_makes_the_run_exit_2(tmp_path):
     assert json.loads((tmp_path / "findings.json").read_text())["verdict"] != "PASS"
 
 
+@pytest.mark.slow
 def test_a_run_that_tests_nothing_does_not_pass(tmp_path):
     done = _run("--read-only", "--phase", "stateful", "--seed", "3", "-o", str(tmp_path))
     assert done.returncode == 2, done.stderr[-2000:]

@@ -41,6 +41,7 @@ def runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]
     return result
 
 
+@pytest.mark.slow
 def test_runs_write_all_four_outputs(runs):
     for name, (output, process) in runs.items():
         assert process.returncode in (0, 1), f"{name}: {process.stderr[-2000:]}"

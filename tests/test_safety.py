@@ -367,6 +367,7 @@ def test_an_output_that_is_a_file_is_refused(tmp_path):
     assert done.returncode == 2 and "is a file" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_the_run_id_is_on_disk_before_the_first_request(tmp_path):
     """What cleanup needs after a crash: run.json with run id and target, before anything is sent."""
     seen_first = {}
@@ -393,7 +394,9 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
     from core.findings import FindingStore
     from mockserver.faults import Fault, FaultPlan
 
-    plan = FaultPlan(faults=(Fault(429, 0.2), Fault(503, 0.05)), latency=0.002, reset=0.01, seed=7)
+    # Each 429 makes the run wait its Retry-After (0 to 1 s): at 20 % of the requests the run
+    # slept for about 90 s; at 5 % there are still dozens of them.
+    plan = FaultPlan(faults=(Fault(429, 0.05), Fault(503, 0.05)), latency=0.002, reset=0.01, seed=7)
     app = create_app(api_key=KEY, faults=plan)
     with serve_in_thread(app) as base_url:
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "25", "--wait", "2", "--max-examples", "3",

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from spec.diff import diff_documents
 from spec.loader import load
 
@@ -40,6 +42,7 @@ def assert_reports_name_the_contract(output: Path, version: str) -> dict:
     return findings
 
 
+@pytest.mark.slow
 def test_2025_10_contract_against_the_2026_04_mock_is_clean(tmp_path):
     # statically: nothing a 2025-10 client relies on changed in 2026-04 ...
     assert diff_documents("2025-10", "2026-04").failing() == []
@@ -60,6 +63,7 @@ def test_2024_04_contract_static_differences():
     assert result.failing()
 
 
+@pytest.mark.slow
 def test_2024_04_contract_against_the_2026_04_mock_reports_differences_without_crashing(tmp_path):
     done = run_contract("2024-04", tmp_path)
     output = done.stdout + done.stderr

@@ -416,6 +416,7 @@ def _schema_sites(node, path=()):
             yield from _schema_sites(value, (*path, index))
 
 
+@pytest.mark.slow
 def test_mutated_documents_never_crash_and_equal_documents_never_differ(documents):
     """Schemas replaced at random (fixed seed) in real documents: no exception escapes, a
     document compared with itself has no change, and the result does not depend on the run."""

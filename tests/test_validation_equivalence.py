@@ -219,6 +219,7 @@ def _as_tuples(problems: list[Problem]) -> list[tuple]:
     return [(p.check, p.kind, p.severity, p.location, p.message) for p in problems]
 
 
+@pytest.mark.slow
 def test_one_pass_finds_what_three_passes_found(corpus):
     old, new = ThreePassValidator(RAW), ResponseValidator(RAW)
     checks, differences = Counter(), []
