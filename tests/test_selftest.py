@@ -15,9 +15,9 @@ from conftest import KILL_MATRIX_PARTS_DIR
 from conformance.selftest import KINDS_FOR_CATEGORY, MAX_OPERATIONS, Row, kill_matrix, render, row_record
 from mockserver.deviations import CATALOG
 
-#: How many test items share the matrix (more than the two workers, so the last to finish
-#: leaves the other worker little to wait for).
-PARTS = 6
+#: How many test items share the matrix: more than the two workers, so that neither waits long
+#: for the other's last part; few, as each part starts a worker process of its own (~2 s).
+PARTS = 4
 
 
 def matrix_parts(count: int = PARTS) -> list[list[str]]:
