@@ -144,7 +144,8 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
         if on:
             arguments.append(option)
     if args.workers:
-        arguments += ["-n", str(args.workers)]
+        # loadgroup: the scenarios go to one worker, which runs them side by side (conformance.concurrency)
+        arguments += ["-n", str(args.workers), "--dist", "loadgroup"]
     return arguments
 
 
