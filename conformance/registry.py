@@ -64,7 +64,8 @@ CHECKS = Registry([
           scope=EVERY_RESPONSE),
     _c("validator_agreement", "validator-disagreement", "warning", P,
        "Schemathesis and openapi-core agree whether a body fits its schema"),
-    _c("network_error", "transport", "error", P, "every request gets a usable HTTP answer"),
+    Check("network_error", "transport", "error", contract(P), "every request gets a usable HTTP answer",
+          scope=EVERY_RESPONSE),
     _c("throttled", "throttling", "note", P,
        "a 429 that outlived its retries is reported as throttling, never as a deviation of the contract"),
     # --- every response: rules a schema cannot express ---

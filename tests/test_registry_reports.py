@@ -77,4 +77,5 @@ def test_response_checks_declare_registered_ids_and_their_preconditions_say_wher
 
 
 def test_every_response_checks_come_from_the_registry():
-    assert set(CHECKS.every_response()) == {"openapi_core_conformance", "allowed_values", "undocumented_property"}
+    assert set(CHECKS.every_response()) == {"openapi_core_conformance", "allowed_values", "undocumented_property",
+                                            "network_error"}

@@ -46,6 +46,7 @@ def backup_and_restore(s: Scenario) -> None:
         s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.wait:g}s (backups can "
                "take minutes: raise --wait to be sure)", described)
         raise ScenarioAbort("backup not ready")
+    s.passed("backup_becomes_ready", "describe_backup")
     for key in ("backup_id", "source_index_id", "source_index_name"):
         if backup.field(key) is not None and described.field(key) not in (None, backup.field(key)):
             s.fail("ids_stable", f"backup {key} is {backup.field(key)!r} in the create answer but "
@@ -53,6 +54,7 @@ def backup_and_restore(s: Scenario) -> None:
     s.passed("ids_stable", "describe_backup")
     if described.field("dimension") not in (None, 5):
         s.fail("backup_matches_source", f"backup of a 5-dimension index reports {described.field('dimension')!r}", described)
+    s.passed("backup_matches_source", "describe_backup")
 
     target = s.new_name("rst")
     restore = create(s, "create_index_from_backup_operation", "create an index from a backup",
@@ -67,6 +69,7 @@ def backup_and_restore(s: Scenario) -> None:
         for key, value in (("dimension", 5), ("metric", "dotproduct"), ("tags", {"from": "backup"})):
             if restored.field(key) != value:
                 s.fail("restore_creates_index", f"restored index {key} should be {value!r}, is {restored.field(key)!r}", restored)
+    s.passed("restore_creates_index", "describe_index")
     if job_id:
         reached, job = s.wait_for(lambda: s.client.call("describe_restore_job", path={"job_id": job_id}),
                                   lambda r: r.field("status") in ("Completed", "Failed"),
@@ -80,11 +83,14 @@ def backup_and_restore(s: Scenario) -> None:
         for key, value in (("backup_id", backup_id), ("target_index_name", target), ("target_index_id", index_id)):
             if job.field(key) not in (None, value):
                 s.fail("restore_job_matches", f"restore job {key} is {job.field(key)!r}, expected {value!r}", job)
+        for check in ("restore_job_completes", "restore_job_timely", "restore_job_matches"):
+            s.passed(check, "describe_restore_job")
         found, listed = s.wait_for(lambda: s.client.call("list_restore_jobs", query={"limit": 100}),
                                    lambda r: job_id in [j.get("restore_job_id") for j in r.field("data", default=[]) or []
                                                         if isinstance(j, dict)])
         if not found and not listed.field("pagination", "next"):
             s.fail("restore_job_listed", f"restore job {job_id} is not in list_restore_jobs", listed)
+        s.passed("restore_job_listed", "list_restore_jobs")
     delete_index(s, target)
     deleted = s.client.call("delete_backup", path={"backup_id": backup_id})
     s.expect(deleted, {202}, "delete_accepted", f"delete of backup {backup_id}")
@@ -114,6 +120,7 @@ def pagination_walk(s: Scenario) -> None:
     if len(made) < 3 or not other:
         s.fail("pagination_walk_setup", "could not create the backups to page through", None)
     else:
+        s.passed("pagination_walk_setup", "create_backup")
         seen, complete, page = walk_pages(s, "list_index_backups", {"index_name": name}, limit=1, max_pages=10)
         duplicates = sorted({b for b in seen if seen.count(b) > 1})
         missing = sorted(set(made) - set(seen)) if complete or len(seen) >= 10 else []

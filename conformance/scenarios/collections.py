@@ -37,6 +37,7 @@ def pod_index_and_collection(s: Scenario) -> None:
     if not reached:
         s.fail("collection_becomes_ready", f"collection {collection} not Ready ({s.gave_up}) "
                "(collections can take minutes: raise --wait to be sure)", col)
+    s.passed("collection_becomes_ready", "describe_collection")
     if col.field("dimension") not in (None, 6):
         s.fail("collection_matches_source", f"collection from a 6-dimension index reports dimension {col.field('dimension')!r}", col)
     if col.field("environment") not in (None, environment):

@@ -86,6 +86,7 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     if pod_on_serverless.status in SUCCESS:
         s.fail("pod_config_on_serverless_rejected", "configure of pod replicas on a serverless index was accepted (R-CFG-13)",
                pod_on_serverless)
+    s.passed("pod_config_on_serverless_rejected", "configure_index")
 
     deletion_protection(s, name)
     delete_index(s, name)
