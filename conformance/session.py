@@ -14,7 +14,6 @@ import contextvars
 import json
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -83,25 +82,11 @@ class Target:
 
 
 def gate_client(gate: Gate, base_url: str) -> httpx.Client:
-    """An httpx client whose every request goes through ``gate`` (in process, ASGI).
+    """An httpx client whose every request goes through ``gate``, synchronously, in process
+    (:func:`conformance.transport.gate_http_client`; no event loop, no TestClient)."""
+    from conformance.transport import gate_http_client
 
-    The client is entered at once, so one event loop serves all its requests (an unentered
-    TestClient starts a loop per request); ``close()`` leaves it."""
-    with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is what we ship
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-
-    class GateClient(TestClient):
-        def close(self) -> None:
-            if getattr(self, "_entered", False):
-                self._entered = False
-                self.__exit__(None, None, None)
-            super().close()
-
-    client = GateClient(gate, base_url=base_url, raise_server_exceptions=True)
-    client.__enter__()
-    client._entered = True
-    return client
+    return gate_http_client(gate, base_url)
 
 
 #: The settings a run is made of, frozen: every reader sees the same values in every worker.
