@@ -8,11 +8,23 @@ work); each part writes its rows, and the terminal summary (conftest) renders th
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import KILL_MATRIX_PARTS_DIR
 
-from conformance.selftest import KINDS_FOR_CATEGORY, MAX_OPERATIONS, Row, kill_matrix, render, row_record
+from conformance.selftest import (
+    COVERAGE_DEPTH,
+    KINDS_FOR_CATEGORY,
+    OPERATIONS_PER_RUN,
+    Row,
+    _run_arguments,
+    kill_matrix,
+    operations_for,
+    planned_operations,
+    render,
+    row_record,
+)
 from mockserver.deviations import CATALOG
 
 #: How many test items share the matrix: more than the two workers, so that neither waits long
@@ -23,7 +35,7 @@ PARTS = 4
 def matrix_parts(count: int = PARTS) -> list[list[str]]:
     """The catalog dealt into ``count`` parts: the runs over more operations (the longer ones)
     first, round robin, so the parts take about as long as each other."""
-    ordered = sorted(CATALOG.values(), key=lambda d: (-len(d.operations[:MAX_OPERATIONS]), d.name))
+    ordered = sorted(CATALOG.values(), key=lambda d: (-len(operations_for(d)), d.name))
     return [[d.name for d in ordered[k::count]] for k in range(count)]
 
 
@@ -48,6 +60,27 @@ def test_the_parts_hold_every_deviation_once():
     names = [name for part in parts for name in part]
     assert sorted(names) == sorted(CATALOG) and len(names) == len(set(names))
     assert all(parts) and max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+def test_the_runs_together_reach_every_operation_the_catalog_lists_early():
+    plan = planned_operations(CATALOG)
+    assert set(plan) == set(CATALOG)
+    early = {operation for d in CATALOG.values() for operation in d.operations[:COVERAGE_DEPTH]}
+    assert {operation for operations in plan.values() for operation in operations} == early
+    for name, operations in plan.items():
+        listed = CATALOG[name].operations
+        assert operations[:OPERATIONS_PER_RUN] == listed[:OPERATIONS_PER_RUN]  # its own first ones, always
+        assert set(operations) <= set(listed[:COVERAGE_DEPTH])  # never one it does not list
+    arguments = _run_arguments(CATALOG["dimension-as-string"], seed=1, max_examples=3, output=Path("out"))
+    assert [arguments[i + 1] for i, a in enumerate(arguments) if a == "--operation"] == \
+        list(plan["dimension-as-string"])
+
+
+def test_a_deviation_outside_the_catalog_runs_on_its_first_operations():
+    from dataclasses import replace
+
+    other = replace(CATALOG["dimension-as-string"], name="not-in-the-catalog")
+    assert operations_for(other) == other.operations[:OPERATIONS_PER_RUN]
 
 
 @pytest.mark.parametrize("part", range(PARTS))
