@@ -40,7 +40,16 @@ import anyio
 import httpx
 import urllib3
 
-from conformance.safety import Ownership, SafetyPolicy, match, parse_body, refusal, routes
+from conformance.safety import (
+    MUTATING_METHODS,
+    SAFETY,
+    Ownership,
+    SafetyPolicy,
+    match,
+    parse_body,
+    refusal,
+    routes,
+)
 from core.asgi import serve_lifespan
 
 #: The address Schemathesis is given: it reaches the gate in process (:mod:`conformance.transport`),
@@ -338,7 +347,12 @@ class Gate:
         """Why not to send this request, or None. Safety first, then the run's limits."""
         from urllib.parse import unquote
 
-        operation_id, parameters = match(self.routes, method, unquote(raw_path.decode("latin-1")))
+        path = unquote(raw_path.decode("latin-1"))
+        if method.upper() in MUTATING_METHODS and any(segment in (".", "..") for segment in path.split("/")):
+            # clients and proxies may resolve dot segments after this check: the request could reach
+            # a resource other than the one it was judged by
+            return SAFETY, f"{method.upper()} {path}: a path with '.' or '..' segments is not sent"
+        operation_id, parameters = match(self.routes, method, path)
         refused = refusal(method, parameters, parse_body(body), self.policy, self.ownership,
                           operation_id=operation_id)
         if refused:
