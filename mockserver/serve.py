@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import os
 import socket
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from core.network import is_loopback_host
 from mockserver.app import create_app
 from mockserver.deviations import CATALOG
 from mockserver.faults import FaultPlan, parse_duration, parse_fault
@@ -63,7 +63,7 @@ def main_mock(args: argparse.Namespace) -> int:
         switched += f" with faults: {', '.join(args.fault) or 'none'}, latency {faults.latency:g}s, reset {faults.reset:g}"
     shown = f"[{host}]" if ":" in host else host
     print(f"pinecone-conformance mock serving on http://{shown}:{args.port}{switched}", file=sys.stderr, flush=True)
-    if not _is_loopback(host):
+    if not is_loopback_host(host):
         print(f"pinecone-conformance mock: {host} is not a loopback address: whoever can reach it can use the mock",
               file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
@@ -81,13 +81,6 @@ def _check_can_listen(host: str, port: int) -> None:
     except (OSError, UnicodeError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def fault_plan(args: argparse.Namespace) -> FaultPlan:
