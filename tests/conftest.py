@@ -46,16 +46,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
                                                                                       config.rootpath))
 
 
-#: The longest tests, started first so that pytest-xdist's other worker runs everything else
-#: meanwhile (scheduled last, the kill matrix alone would set the wall-clock time).
-LONGEST_FIRST = ("test_kill_matrix_catches_every_seeded_deviation",)
+#: The longest tests (wall time, longest first; measured with --durations on 2 cores), started
+#: first so that pytest-xdist's workers fill the end of the run with short ones (scheduled
+#: late, one of these alone would set the wall-clock time). Then the tests marked slow.
+LONGEST_FIRST = (
+    "test_kill_matrix_catches_every_seeded_deviation",
+    "test_fuzzing_the_mock_and_its_contract_profile_finds_nothing",
+    "test_four_workers_overlap_on_a_clean_server_with_a_clean_verdict_and_the_same_names",
+    "test_the_production_profile_reports_exactly_the_parity_differences",
+    "test_a_contract_literal_server_passes_the_contract_profile",
+    "test_a_full_default_run_writes_to_nothing_it_did_not_create",
+    "test_a_run_through_injected_faults_ends_cleanly",
+    "test_default_run_on_the_faithful_mock_is_clean",
+    "test_the_production_profile_passes_the_production_mock",
+    "test_two_shards_merged_do_what_one_run_does",
+    "test_the_baseline_gate_fails_only_on_what_is_new",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
-        if item.originalname in LONGEST_FIRST:
-            return 0
-        return 1 if item.get_closest_marker("slow") else 2
+        name = getattr(item, "originalname", item.name)
+        if name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(name)
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
 
     items.sort(key=rank)  # stable: the order within each rank is kept
 
