@@ -422,6 +422,8 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             response = interaction.response if interaction is not None else None
             if getattr(response, "status_code", None) == 429:
                 continue  # throttling, never a contract finding
+            if response is not None and is_skipped(getattr(response, "headers", None) or {}):
+                continue  # the gate did not send the probe (budget, deadline, safety): nothing was judged
             case_node = recorder.cases.get(case_id)
             case = case_node.value if case_node is not None else None
             operation_id = None
