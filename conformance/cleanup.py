@@ -91,8 +91,8 @@ class Outcome:
 
 
 def name_prefix(state: RunState) -> str:
-    """The run's name prefix with its trailing dash (``state.prefix`` may be given without)."""
-    return state.prefix if state.prefix.endswith("-") else state.prefix + "-"
+    """The run's name prefix with its trailing dash (``state.config.prefix`` may be given without)."""
+    return state.config.prefix if state.config.prefix.endswith("-") else state.config.prefix + "-"
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[s
     found in the lists (for example from an interrupted earlier run with the same run id).
     Parallel workers share the prefix, so a worker that finishes early must not sweep: only
     the last one (the xdist controller) does, once every worker is done. What is still
-    settling is retried for up to ``state.wait`` seconds; the end of a run does not wait
+    settling is retried for up to ``state.config.wait`` seconds; the end of a run does not wait
     for the deletes to take effect (``pinecone-conformance cleanup`` does)."""
     leftovers: list[str] = []
     pending = [Resource(kind, key) for kind in KINDS for key in state.created.get(kind, set())
@@ -260,8 +260,8 @@ def cleanup(client: ApiClient, state: RunState, *, sweep: bool = True) -> list[s
         known = {(r.kind, r.key) for r in listed.resources}
         pending = listed.resources + [r for r in pending if (r.kind, r.key) not in known]
     pending = _ordered(pending)
-    deadline = time.monotonic() + max(state.wait, 0.0)
-    pause = max(state.poll_interval, 0.05)
+    deadline = time.monotonic() + max(state.config.wait, 0.0)
+    pause = max(state.config.poll_interval, 0.05)
     while pending:
         retry = []
         for resource in pending:

@@ -135,7 +135,7 @@ def build_schema(raw: dict, state: RunState):
     generated = generation_document(raw, state.policy)
     schema = schemathesis.openapi.from_dict(generated)
     setattr(schema, STATE_ATTRIBUTE, state)
-    target = state.target
+    target = state.config.target
     # Schemathesis reaches the gate in process, through our transport (no requests session, no
     # ASGI on the way); the address it believes it talks to is one where nothing listens, so what
     # it would send around the transport (its capability probes) reaches nobody.
@@ -147,15 +147,15 @@ def build_schema(raw: dict, state: RunState):
                       schema.config.phases.examples):
             if hasattr(phase, "extra_data_sources"):
                 phase.extra_data_sources.responses = False
-    headers = {"X-Pinecone-Api-Version": state.api_version}
+    headers = {"X-Pinecone-Api-Version": state.config.api_version}
     if target.api_key:
         headers["Api-Key"] = target.api_key
     schema.config.update(headers=headers)
-    schema.config.seed = state.seed
+    schema.config.seed = state.config.seed
     # No example database: Hypothesis would otherwise replay (and save) examples kept in the
     # working directory's .hypothesis/ by earlier runs, against whatever server they tested, so
     # the same seed would not give the same run; reading and writing it is time spent too.
-    schema.config.generation.update(max_examples=state.max_examples, deterministic=False, database="none")
+    schema.config.generation.update(max_examples=state.config.max_examples, deterministic=False, database="none")
     schema.config.checks.update(excluded_check_names=sorted(EXCLUDED_CHECKS))
     _install_hooks(schema, state)
     return schema
@@ -193,7 +193,7 @@ def _install_hooks(schema, state: RunState) -> None:
 
     # One body strategy per operation for the whole run: a strategy built anew for every case
     # is validated (and its filters described) anew by Hypothesis every time.
-    body_strategies = {operation_id: build(state.prefix) for operation_id, build in BODY_STRATEGIES.items()}
+    body_strategies = {operation_id: build(state.config.prefix) for operation_id, build in BODY_STRATEGIES.items()}
 
     @schema.hook
     def flatmap_case(context, case):
@@ -217,7 +217,7 @@ def _install_hooks(schema, state: RunState) -> None:
     def map_headers(context, headers):
         """Pin the version header (the document types it only as a string)."""
         if headers is not None and "X-Pinecone-Api-Version" in headers:
-            headers["X-Pinecone-Api-Version"] = state.api_version
+            headers["X-Pinecone-Api-Version"] = state.config.api_version
         return headers
 
     @schema.hook
@@ -227,7 +227,7 @@ def _install_hooks(schema, state: RunState) -> None:
         if response is not None and (response.status_code == 429 or is_skipped(response.headers)):
             return False
         if type(failure).__name__ == "AcceptedNegativeData" and _only_nulls_were_invalid(case, state):
-            if state.profile == "production":
+            if state.config.profile == "production":
                 return False  # production accepts them for the SDK (R-IDX-20): nothing to report
             state.record(CHECKS["explicit_null_accepted"].finding(
                 "the server accepted explicit nulls for optional fields (as the real service does for "
@@ -235,7 +235,7 @@ def _install_hooks(schema, state: RunState) -> None:
                 operation=case.operation.definition.raw.get("operationId"),
                 location=state.operations[case.operation.definition.raw.get("operationId")].pointer + "/requestBody",
                 request=_curl_from_prepared(response.request, state) if response is not None else None,
-                status=getattr(response, "status_code", None), seed=state.seed))
+                status=getattr(response, "status_code", None), seed=state.config.seed))
             return False
         if type(failure).__name__ == "RejectedPositiveData" and response is not None \
                 and 400 <= response.status_code < 500:
@@ -331,8 +331,8 @@ def _compare_validators(ctx, response, case, state: RunState, exchange, problems
         location=exchange.response_pointer,
         request=_curl_from_prepared(response.request, state),
         status=response.status_code,
-        response=scrubbed_excerpt(response.content, state.secrets) or None,
-        seed=state.seed,
+        response=scrubbed_excerpt(response.content, state.config.secrets) or None,
+        seed=state.config.seed,
     ))
 
 
@@ -349,7 +349,7 @@ class EngineResult:
 def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None = None,
                phases: Iterable[str] | None = None, max_examples: int | None = None) -> EngineResult:
     """Run Schemathesis on the selected operations and phases; collect every failure."""
-    schema.config.generation.update(max_examples=max_examples or state.max_examples)
+    schema.config.generation.update(max_examples=max_examples or state.config.max_examples)
     if operation_ids:
         wanted = set(operation_ids)
         schema = schema.include(operation_id=sorted(wanted))
@@ -392,10 +392,10 @@ def _error_to_finding(event, state: RunState) -> Finding:
     label = str(event.label or "")
     by_route = {f"{op.method.upper()} {op.path}": op_id for op_id, op in state.operations.items()}
     return CHECKS["network_error"].finding(
-        redact(f"{label}: {type(event.value).__name__}: {one_line(str(event.value), MESSAGE_LIMIT)}", state.secrets),
+        redact(f"{label}: {type(event.value).__name__}: {one_line(str(event.value), MESSAGE_LIMIT)}", state.config.secrets),
         operation=by_route.get(label),
         location=state.operations[by_route[label]].pointer if label in by_route else None,
-        seed=state.seed,
+        seed=state.config.seed,
     )
 
 
@@ -447,20 +447,20 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             if check.name == "status_code_conformance" and operation_id in ops and case is not None \
                     and forgotten_rejection(ops[operation_id].definition, status_code, bool(case.query)):
                 continue
-            request_line = redact(_real_url(info.code_sample or "", state), state.secrets)
+            request_line = redact(_real_url(info.code_sample or "", state), state.config.secrets)
             if response is not None and getattr(response, "request", None) is not None:
                 request_line = _curl_from_prepared(response.request, state)
             prefix = ""
             if declared is None:  # a check a newer Schemathesis added: reported, under a generic id
                 declared, prefix = CHECKS["schemathesis_other"], f"[{check.name}] "
             yield declared.finding(
-                redact(f"{prefix}{failure.title}: {one_line(failure.message, MESSAGE_LIMIT)}", state.secrets),
+                redact(f"{prefix}{failure.title}: {one_line(failure.message, MESSAGE_LIMIT)}", state.config.secrets),
                 operation=operation_id,
                 location=location,
                 request=request_line,
                 status=getattr(response, "status_code", None),
-                response=scrubbed_excerpt(getattr(response, "content", None), state.secrets) or None,
-                seed=state.seed,
+                response=scrubbed_excerpt(getattr(response, "content", None), state.config.secrets) or None,
+                seed=state.config.seed,
                 details={"phase": str(event.phase), "schemathesis_code": getattr(failure, "code", None)},
             )
 
@@ -481,10 +481,10 @@ def _curl_from_prepared(request, state: RunState) -> str:
     body = request.body
     url = _real_url(request.url or "", state)
     line = curl_command(request.method or "GET", url, dict(request.headers), body)
-    return redact(line, state.secrets)
+    return redact(line, state.config.secrets)
 
 
 def _real_url(text: str, state: RunState) -> str:
     """``text`` with the gate's placeholder address replaced by the target's base URL."""
-    return text.replace(GATE_ADDRESS, state.target.base_url.rstrip("/"))
+    return text.replace(GATE_ADDRESS, state.config.target.base_url.rstrip("/"))
 

@@ -194,7 +194,7 @@ def _clean_up(state, *, sweep: bool) -> list[str]:
     from conformance.cleanup import cleanup
     from conformance.session import ApiClient
 
-    if state.read_only:
+    if state.config.read_only:
         return []
     client = ApiClient(state, state.cleanup_client())
     try:

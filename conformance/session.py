@@ -156,13 +156,6 @@ class RunState:
                          deadline=self.config.deadline, on_stop=on_stop)
         self.cleanup_gate: Gate | None = None
 
-    def __getattr__(self, name: str):
-        # transitional: config fields read straight off the state (state.seed) still work while
-        # the callers move to state.config.seed
-        if name in RunConfig.__dataclass_fields__ or name in ("secrets", "wants"):
-            return getattr(self.__dict__["config"], name)
-        raise AttributeError(name)
-
     def http_client(self) -> httpx.Client:
         """A client for the scenarios: through the run's gate."""
         return gate_client(self.gate, self.config.target.base_url)

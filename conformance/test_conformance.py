@@ -105,10 +105,10 @@ def test_stateful(stateful_part, conformance_state, conformance_schema, request)
     """The state machine over the document's links plus our overlay."""
     if not _phases(request.config, ("stateful",)):
         pytest.skip("stateful phase not selected")
-    if conformance_state.read_only:
+    if conformance_state.config.read_only:
         pytest.skip("read-only: the state machine creates and deletes")
     _run_schemathesis(conformance_state, conformance_schema, request.config.getoption("--pcc-operation") or None,
-                      ["stateful"], request.node, max_examples=conformance_state.max_examples * STATEFUL_SCALE)
+                      ["stateful"], request.node, max_examples=conformance_state.config.max_examples * STATEFUL_SCALE)
 
 
 def _run_one(state, name: str, client) -> list:

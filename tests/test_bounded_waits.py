@@ -62,9 +62,11 @@ class _State:
     """Just what wait_ready reads and writes."""
 
     def __init__(self, wait):
-        self.wait, self.poll_interval, self.never_ready, self.seed = wait, 0.05, "", 1
+        from types import SimpleNamespace
+
+        self.config = SimpleNamespace(wait=wait, poll_interval=0.05, seed=1, secrets=(), prefix="pcc-test")
+        self.never_ready = ""
         self.recorded = []
-        self.secrets = ()
 
     def ran(self, operation, check):
         pass

@@ -43,7 +43,7 @@ def backup_and_restore(s: Scenario) -> None:
                                     working=lambda r: r.status == 200 and r.conforms
                                     and r.field("status") in ("Initializing", "Pending"))
     if not reached:
-        s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.wait:g}s (backups can "
+        s.fail("backup_becomes_ready", f"backup {backup_id} not Ready within {s.state.config.wait:g}s (backups can "
                "take minutes: raise --wait to be sure)", described)
         raise ScenarioAbort("backup not ready")
     s.passed("backup_becomes_ready", "describe_backup")

@@ -38,7 +38,7 @@ class Scenario:
 
     def new_name(self, kind: str) -> str:
         """A name in the run's prefix, from this scenario's own counter: never from thread timing."""
-        name = f"{self.state.prefix}-{kind}{next(self._counter)}"
+        name = f"{self.state.config.prefix}-{kind}{next(self._counter)}"
         self.names.append(name)
         return name
 
@@ -55,15 +55,15 @@ class Scenario:
             location=location or (self.state.validator.response_pointer(operation, reply.status) if reply else None),
             request=reply.request if reply else None,
             status=reply.status if reply else None,
-            response=scrubbed_excerpt(reply.text, self.state.secrets) if reply else None,
-            seed=self.state.seed,
+            response=scrubbed_excerpt(reply.text, self.state.config.secrets) if reply else None,
+            seed=self.state.config.seed,
             details={"scenario": self.name},
         ))
 
     def may_send(self, operation_id: str) -> bool:
         """False for a write in read-only mode (the gate would refuse it anyway)."""
         operation = self.state.operations.get(operation_id)
-        return operation is not None and (not self.state.read_only or operation.method.lower() == "get")
+        return operation is not None and (not self.state.config.read_only or operation.method.lower() == "get")
 
     def passed(self, check: str, operation: str) -> None:
         self.state.ran(operation, check)
@@ -88,12 +88,12 @@ class Scenario:
         """Poll until ``done``; stop at once when an answer does not mean "still working" (by
         default: anything but a 200 that fits the document). ``self.gave_up`` then says why."""
         started = time.monotonic()
-        reached, reply = eventually(probe, done, wait=self.state.wait, interval=self.state.poll_interval,
+        reached, reply = eventually(probe, done, wait=self.state.config.wait, interval=self.state.config.poll_interval,
                                     working=working)
-        early = not reached and time.monotonic() - started < self.state.wait
+        early = not reached and time.monotonic() - started < self.state.config.wait
         self.gave_up = (f"stopped waiting after {time.monotonic() - started:.1f}s: the answer ({reply.status}"
                         + ("" if reply.conforms else ", not as documented") + ") cannot mean it is still in progress"
-                        ) if early else f"not within {self.state.wait:g}s"
+                        ) if early else f"not within {self.state.config.wait:g}s"
         return reached, reply
 
 SUCCESS = range(200, 300)
@@ -150,7 +150,7 @@ def wait_ready(s: Scenario, name: str) -> Reply:
     s.fail("index_becomes_ready", f"index {name} is not ready ({s.gave_up}; state "
            f"{reply.field('status', 'state')!r}, ready {reply.field('status', 'ready')!r})", reply)
     if s.gave_up.startswith("not within"):
-        s.state.never_ready = f"an earlier index ({name}, scenario {s.name}) never became ready within {s.state.wait:g}s"
+        s.state.never_ready = f"an earlier index ({name}, scenario {s.name}) never became ready within {s.state.config.wait:g}s"
     raise ScenarioAbort(f"index {name} not ready")
 
 def delete_index(s: Scenario, name: str) -> None:

@@ -15,7 +15,7 @@ from strategies.bodies import invalid_create_index_bodies, invalid_names
 
 def input_validation(s: Scenario) -> None:
     """Invalid input in one precise way each must be rejected with a 4xx (R-IDX-03, -11..13, R-BAK-06)."""
-    for rule, bad_name in invalid_names(s.state.prefix).items():
+    for rule, bad_name in invalid_names(s.state.config.prefix).items():
         for operation, body in (
             ("create_index", {"name": bad_name, "dimension": 4, "metric": "cosine", "spec": SERVERLESS}),
             ("create_index_for_model", {"name": bad_name, "cloud": "aws", "region": "us-east-1",
@@ -65,7 +65,7 @@ def input_validation(s: Scenario) -> None:
 
 def boundaries_accepted(s: Scenario) -> None:
     """The edges of the rules are inside them: a 45-character name, dimensions 1 and 20000."""
-    longest = (s.state.prefix + "-edge-" + "x" * 45)[:45]
+    longest = (s.state.config.prefix + "-edge-" + "x" * 45)[:45]
     for what, body in (
         ("a 45-character name", {"name": longest, "dimension": 4, "metric": "cosine", "spec": SERVERLESS}),
         ("dimension 1", {"name": s.new_name("dim"), "dimension": 1, "metric": "cosine", "spec": SERVERLESS}),
