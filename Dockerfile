@@ -14,6 +14,7 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY pinecone_conformance pinecone_conformance
 COPY core core
 COPY spec spec
 COPY strategies strategies

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockserver.app import create_app  # noqa: E402
-from mockserver.serve import serve_in_thread  # noqa: E402
+from pinecone_conformance.mockserver.app import create_app  # noqa: E402
+from pinecone_conformance.mockserver.serve import serve_in_thread  # noqa: E402
 
 KEY = "benchmark-key"
 #: Deviations that break what a wait reads: state never Ready, describe's shape or status, the list.
@@ -37,7 +37,7 @@ def timed(deviation: str | None, seed: int) -> tuple[float, float, int, int]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with serve_in_thread(app) as base_url, tempfile.TemporaryDirectory() as output:
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
+        done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
                                "--seed", str(seed), "-o", output, "--no-progress", "--profile", "production"],
                               capture_output=True, text=True)
         wall = time.monotonic() - started

@@ -137,13 +137,13 @@ def main(argv: list[str]) -> None:
     started_wall, started_cpu = time.monotonic(), time.process_time()
     sampler = Sampler()
     sampler.start()
-    from conformance.cli import main as cli_main
+    from pinecone_conformance.conformance.cli import main as cli_main
 
     with tempfile.TemporaryDirectory() as output, contextlib.ExitStack() as stack:
         target = []
         if loopback:
-            from mockserver.app import create_app
-            from mockserver.serve import serve_in_thread
+            from pinecone_conformance.mockserver.app import create_app
+            from pinecone_conformance.mockserver.serve import serve_in_thread
 
             base_url = stack.enter_context(serve_in_thread(create_app(api_key="profile-key")))
             target = ["--base-url", base_url, "--api-key", "profile-key"]

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockserver.app import create_app  # noqa: E402
-from mockserver.faults import FaultPlan  # noqa: E402
-from mockserver.serve import serve_in_thread  # noqa: E402
-from mockserver.settings import MockSettings  # noqa: E402
+from pinecone_conformance.mockserver.app import create_app  # noqa: E402
+from pinecone_conformance.mockserver.faults import FaultPlan  # noqa: E402
+from pinecone_conformance.mockserver.serve import serve_in_thread  # noqa: E402
+from pinecone_conformance.mockserver.settings import MockSettings  # noqa: E402
 
 KEY = "benchmark-key"
 RUN_ID = "benchconc1"
@@ -41,7 +41,7 @@ def timed(workers: int, *, seed: int, latency: float, lifecycle_delay: float) ->
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with serve_in_thread(app) as base_url, tempfile.TemporaryDirectory() as output:
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
+        done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
                                "--phase", "scenarios", "--scenario-workers", str(workers), "--seed", str(seed),
                                "--run-id", RUN_ID, "--wait", "60", "-o", output, "--no-progress"],
                               capture_output=True, text=True)

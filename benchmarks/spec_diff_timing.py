@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from spec.diff import diff  # noqa: E402
-from spec.loader import available_versions, load  # noqa: E402
+from pinecone_conformance.spec.diff import diff  # noqa: E402
+from pinecone_conformance.spec.loader import available_versions, load  # noqa: E402
 
 
 def main() -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.selftest import kill_matrix  # noqa: E402
-from mockserver.app import create_app  # noqa: E402
-from mockserver.serve import serve_in_thread  # noqa: E402
+from pinecone_conformance.conformance.selftest import kill_matrix  # noqa: E402
+from pinecone_conformance.mockserver.app import create_app  # noqa: E402
+from pinecone_conformance.mockserver.serve import serve_in_thread  # noqa: E402
 
 KEY = "benchmark-key"
 
@@ -27,7 +27,7 @@ KEY = "benchmark-key"
 def timed_run(*extra: str, seed: int) -> tuple[float, int, int]:
     with tempfile.TemporaryDirectory() as output:
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "conformance", "run", "--seed", str(seed), "-o", output, *extra],
+        done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--seed", str(seed), "-o", output, *extra],
                               capture_output=True, text=True)
         elapsed = time.monotonic() - started
         record = json.loads((Path(output) / "run.json").read_text())

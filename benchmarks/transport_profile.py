@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 import schemathesis  # noqa: E402
 
-from conformance.gate import AsgiUpstream, BudgetLedger, Gate  # noqa: E402
-from conformance.safety import SafetyPolicy  # noqa: E402
-from conformance.transport import gate_http_client, route_through_gate  # noqa: E402
-from mockserver.app import create_app  # noqa: E402
-from spec.loader import load, operations  # noqa: E402
+from pinecone_conformance.conformance.gate import AsgiUpstream, BudgetLedger, Gate  # noqa: E402
+from pinecone_conformance.conformance.safety import SafetyPolicy  # noqa: E402
+from pinecone_conformance.conformance.transport import gate_http_client, route_through_gate  # noqa: E402
+from pinecone_conformance.mockserver.app import create_app  # noqa: E402
+from pinecone_conformance.spec.loader import load, operations  # noqa: E402
 
 KEY = "bench-key"
 PREFIX = "pcc-bench0000"

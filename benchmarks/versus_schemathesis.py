@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mockserver.app import create_app  # noqa: E402
-from mockserver.serve import serve_in_thread  # noqa: E402
-from spec.loader import resolve  # noqa: E402
+from pinecone_conformance.mockserver.app import create_app  # noqa: E402
+from pinecone_conformance.mockserver.serve import serve_in_thread  # noqa: E402
+from pinecone_conformance.spec.loader import resolve  # noqa: E402
 
 KEY = "benchmark-key"
 VERSION = "2026-04"
@@ -72,7 +72,7 @@ def _schemathesis_command(base_url: str, seed: int, report_dir: str) -> list[str
 
 
 def _suite_command(base_url: str, seed: int, output: str, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY, "--seed", str(seed),
+    return [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY, "--seed", str(seed),
             "-o", output, "--no-progress", *extra]
 
 

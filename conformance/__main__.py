@@ -1,7 +1,7 @@
-"""``python -m conformance`` is ``pinecone-conformance``."""
+"""``python -m pinecone_conformance`` is ``pinecone-conformance``."""
 
 import sys
 
-from conformance.cli import main
+from pinecone_conformance.conformance.cli import main
 
 sys.exit(main())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from core.errors import EXIT_USAGE
-from core.version import CONTRACT_VERSION, own_version
+from pinecone_conformance.core.errors import EXIT_USAGE
+from pinecone_conformance.core.version import CONTRACT_VERSION, own_version
 
 PROG = "pinecone-conformance"
 

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import httpx
 
-from conformance.gate import is_skipped
-from conformance.runid import TOOL_PREFIX, prefix_for, validate_run_id
-from conformance.session import ApiClient, Reply, RunState
-from core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from core.redaction import redact
-from core.run_record import RUN_RECORD_FILE
+from pinecone_conformance.conformance.gate import is_skipped
+from pinecone_conformance.conformance.runid import TOOL_PREFIX, prefix_for, validate_run_id
+from pinecone_conformance.conformance.session import ApiClient, Reply, RunState
+from pinecone_conformance.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from pinecone_conformance.core.redaction import redact
+from pinecone_conformance.core.run_record import RUN_RECORD_FILE
 
 #: How many pages of backups a sweep reads (100 per page).
 MAX_SWEEP_PAGES = 50
@@ -351,10 +351,10 @@ def resolve_target(args: argparse.Namespace) -> tuple[str, str, str]:
 def _state(base_url: str, api_key: str, prefix: str, store_dir: str) -> RunState:
     """A minimal run state for the command, built as the plugin's session end builds one.
     Its findings (the cleanup's responses are validated like any other) go to a scratch store."""
-    from conformance.session import Target
-    from core.findings import FindingStore
-    from core.version import CONTRACT_VERSION
-    from spec.loader import load
+    from pinecone_conformance.conformance.session import Target
+    from pinecone_conformance.core.findings import FindingStore
+    from pinecone_conformance.core.version import CONTRACT_VERSION
+    from pinecone_conformance.spec.loader import load
 
     # The run state's prefix has no trailing dash ("pcc-<run id>"; for every run: "pcc").
     return RunState(target=Target(base_url=base_url, api_key=api_key), raw=load(CONTRACT_VERSION).raw,

@@ -18,14 +18,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from conformance.arguments import PROG, add_run_arguments, build_parser  # noqa: F401 (the CLI's grammar)
-from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SpecError, UsageError  # noqa: F401 (re-exported)
+from pinecone_conformance.conformance.arguments import PROG, add_run_arguments, build_parser  # noqa: F401 (the CLI's grammar)
+from pinecone_conformance.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SpecError, UsageError  # noqa: F401 (re-exported)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        from conformance.config import apply_config
+        from pinecone_conformance.conformance.config import apply_config
 
         apply_config(parser, argv)  # a config file's options become the defaults of 'run'
     except UsageError as error:
@@ -50,50 +50,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "spec" and args.spec_command == "check":
-        from spec.lint import main_check
+        from pinecone_conformance.spec.lint import main_check
 
         return main_check(args)
     if args.command == "spec" and args.spec_command == "diff":
-        from spec.diff import main_diff
+        from pinecone_conformance.spec.diff import main_diff
 
         return main_diff(args)
     if args.command == "run":
         if args.api_key is None:
             args.api_key = os.environ.get("PINECONE_API_KEY")
         if args.base_url is None:
-            from conformance.config import base_url_from_env
+            from pinecone_conformance.conformance.config import base_url_from_env
 
             args.base_url = base_url_from_env()
         if args.selftest:
-            from conformance.selftest import main_selftest
+            from pinecone_conformance.conformance.selftest import main_selftest
 
             return main_selftest(args)
-        from conformance.runner import main_run
+        from pinecone_conformance.conformance.runner import main_run
 
         return main_run(args)
     if args.command == "checks":
-        from conformance.registry import main_checks
+        from pinecone_conformance.conformance.registry import main_checks
 
         return main_checks(args)
     if args.command == "mock":
-        from mockserver.serve import main_mock
+        from pinecone_conformance.mockserver.serve import main_mock
 
         return main_mock(args)
     if args.command == "cleanup":
-        from conformance.cleanup import main_cleanup
+        from pinecone_conformance.conformance.cleanup import main_cleanup
 
         return main_cleanup(args)
     if args.command == "report" and args.report_command == "compare":
-        from reports.compare import main_compare
+        from pinecone_conformance.reports.compare import main_compare
 
         return main_compare(args)
     if args.command == "report" and args.report_command in ("merge", "replay"):
         if args.report_command == "replay":
-            from conformance.replay_command import main_replay
+            from pinecone_conformance.conformance.replay_command import main_replay
 
             return main_replay(args)
-        from conformance.plugin import EMBEDDED_API_KEY
-        from reports.merge import main_merge
+        from pinecone_conformance.conformance.plugin import EMBEDDED_API_KEY
+        from pinecone_conformance.reports.merge import main_merge
 
         return main_merge(args, secrets=(EMBEDDED_API_KEY,))
     parser.print_help()

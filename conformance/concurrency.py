@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from conformance.session import ApiClient
+from pinecone_conformance.conformance.session import ApiClient
 
 #: Indexes all running scenarios may hold at once: the quota of a Pinecone starter project.
 INDEX_CAPACITY = 5

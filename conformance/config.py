@@ -30,7 +30,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from core.errors import UsageError
+from pinecone_conformance.core.errors import UsageError
 
 CONFIG_FILE = "pinecone-conformance.toml"
 PYPROJECT = "pyproject.toml"

@@ -25,18 +25,18 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.engine import events
 
-from conformance.gate import GATE_ADDRESS, is_skipped
-from conformance.registry import CHECKS
-from conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
-from conformance.session import RunState, forgotten_rejection
-from conformance.transport import route_through_gate
-from core import domain
-from core.findings import Finding
-from core.redaction import curl_command, redact, scrubbed_excerpt
-from core.text import one_line
-from spec.loader import escape_pointer, operations
-from strategies.bodies import BODY_STRATEGIES
-from strategies.validity import request_problem
+from pinecone_conformance.conformance.gate import GATE_ADDRESS, is_skipped
+from pinecone_conformance.conformance.registry import CHECKS
+from pinecone_conformance.conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
+from pinecone_conformance.conformance.session import RunState, forgotten_rejection
+from pinecone_conformance.conformance.transport import route_through_gate
+from pinecone_conformance.core import domain
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import curl_command, redact, scrubbed_excerpt
+from pinecone_conformance.core.text import one_line
+from pinecone_conformance.spec.loader import escape_pointer, operations
+from pinecone_conformance.strategies.bodies import BODY_STRATEGIES
+from pinecone_conformance.strategies.validity import request_problem
 
 #: Built-in checks we do not run, and why.
 EXCLUDED_CHECKS = {
@@ -63,8 +63,8 @@ def generation_document(raw: dict, policy: SafetyPolicy | None = None) -> dict:
     document's example names moved into the run's prefix (the examples and coverage phases
     send them as they are: ``DELETE /indexes/test-index`` becomes a request about
     ``pcc-<run id>-test-index``, which tests the same thing and touches nobody's index)."""
-    from conformance.validation import tighten_enums
-    from spec.loader import with_links_overlay, without_dangling_links
+    from pinecone_conformance.conformance.validation import tighten_enums
+    from pinecone_conformance.spec.loader import with_links_overlay, without_dangling_links
 
     raw = tighten_enums(without_dangling_links(with_links_overlay(raw, skip_missing=True)))
     if policy is not None:
@@ -247,7 +247,7 @@ def _install_hooks(schema, state: RunState) -> None:
 
 def _only_nulls_were_invalid(case, state: RunState) -> bool:
     """Is this negative case invalid only through ``null`` members of its body?"""
-    from core.values import without_nulls
+    from pinecone_conformance.core.values import without_nulls
 
     operation_id = case.operation.definition.raw.get("operationId")
     body = case.body

@@ -40,7 +40,7 @@ import anyio
 import httpx
 import urllib3
 
-from conformance.safety import (
+from pinecone_conformance.conformance.safety import (
     MUTATING_METHODS,
     SAFETY,
     Ownership,
@@ -50,7 +50,7 @@ from conformance.safety import (
     refusal,
     routes,
 )
-from core.asgi import serve_lifespan
+from pinecone_conformance.core.asgi import serve_lifespan
 
 #: The address Schemathesis is given: it reaches the gate in process (:mod:`conformance.transport`),
 #: and nothing listens here (the discard port of loopback), so a request it would send around the

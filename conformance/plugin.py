@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.runid import new_run_id, validate_run_id
-from core.errors import UsageError
-from core.findings import FindingStore, writer_name
-from core.network import is_loopback
-from core.run_record import FINDINGS_DIR
+from pinecone_conformance.conformance.runid import new_run_id, validate_run_id
+from pinecone_conformance.core.errors import UsageError
+from pinecone_conformance.core.findings import FindingStore, writer_name
+from pinecone_conformance.core.network import is_loopback
+from pinecone_conformance.core.run_record import FINDINGS_DIR
 
 #: The budget ledger every worker of a run counts its requests in.
 BUDGET_FILE = "budget.count"
@@ -86,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def validate_checks(names) -> None:
     """--check names must be registered checks: a typo would filter out every finding and pass."""
-    from conformance.registry import CHECKS
+    from pinecone_conformance.conformance.registry import CHECKS
 
     for name in names or ():
         if name not in CHECKS:
@@ -105,7 +105,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """xdist ``--dist loadgroup``: the scenario tests go to one worker (it runs them side by side)."""
     if config.getvalue("dist") != "loadgroup":
         return None
-    from conformance.concurrency import xdist_scheduler
+    from pinecone_conformance.conformance.concurrency import xdist_scheduler
 
     return xdist_scheduler(config, log)
 
@@ -128,8 +128,8 @@ def _deadline(config: pytest.Config) -> float | None:
 
 def run_state(config: pytest.Config, *, embedded_app=None):
     """The run's state for this process, from the options (the same for every worker)."""
-    from conformance.session import EMBEDDED_BASE_URL, RunState, Target
-    from spec.loader import load
+    from pinecone_conformance.conformance.session import EMBEDDED_BASE_URL, RunState, Target
+    from pinecone_conformance.spec.loader import load
 
     base_url = config.getoption("--pcc-base-url")
     api_key = config.getoption("--pcc-api-key") or os.environ.get("PINECONE_API_KEY")
@@ -167,7 +167,7 @@ def run_state(config: pytest.Config, *, embedded_app=None):
 
 
 def _write_stop(output: Path, reason: str) -> None:
-    from conformance.gate import write_stop
+    from pinecone_conformance.conformance.gate import write_stop
 
     write_stop(output, reason)
 
@@ -178,7 +178,7 @@ def conformance_state(request: pytest.FixtureRequest):
     config = request.config
     app = None
     if not config.getoption("--pcc-base-url"):
-        from mockserver.app import create_app
+        from pinecone_conformance.mockserver.app import create_app
 
         api_key = config.getoption("--pcc-api-key") or os.environ.get("PINECONE_API_KEY") or EMBEDDED_API_KEY
         app = create_app(api_key=api_key, deviations=config.getoption("--pcc-deviation"),
@@ -191,8 +191,8 @@ def conformance_state(request: pytest.FixtureRequest):
 
 def _clean_up(state, *, sweep: bool) -> list[str]:
     """Delete the run's resources through the gate's unmetered twin; note what is left."""
-    from conformance.cleanup import cleanup
-    from conformance.session import ApiClient
+    from pinecone_conformance.conformance.cleanup import cleanup
+    from pinecone_conformance.conformance.session import ApiClient
 
     if state.config.read_only:
         return []
@@ -216,7 +216,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if leftovers:
         print(f"pinecone-conformance: could not delete {', '.join(leftovers)}")
     # the sweep's own state sent nothing through its run gate: only cleanup's requests and errors count
-    from core.run_record import RunCounters
+    from pinecone_conformance.core.run_record import RunCounters
 
     cleanup = state.cleanup_gate.counters.as_dict() if state.cleanup_gate else {}
     RunCounters(cleanup_requests=cleanup.get("sent", 0), errors=list(state.counters.errors)).save(
@@ -224,7 +224,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def _client(state):
-    from conformance.session import ApiClient
+    from pinecone_conformance.conformance.session import ApiClient
 
     return ApiClient(state, state.http_client())
 
@@ -238,7 +238,7 @@ def conformance_client(conformance_state):
 
 @pytest.fixture(scope="session")
 def conformance_schema(conformance_state):
-    from conformance.fuzz import build_schema
+    from pinecone_conformance.conformance.fuzz import build_schema
 
     return build_schema(conformance_state.raw, conformance_state)
 
@@ -250,7 +250,7 @@ def _write_stats(output: Path, state) -> None:
 
 def shard_plan(config: pytest.Config, operations: list[str], scenarios: list[str]) -> dict | None:
     """What this shard runs (see :mod:`conformance.shard`), or None when the run is not sharded."""
-    from conformance.shard import parse_shard, plan
+    from pinecone_conformance.conformance.shard import parse_shard, plan
 
     text = config.getoption("--pcc-shard")
     if not text:

@@ -12,7 +12,7 @@ document text they enforce; ``production`` checks cite a rule of
 
 from __future__ import annotations
 
-from core.checks import EVERY_RESPONSE, Check, Registry, contract, production
+from pinecone_conformance.core.checks import EVERY_RESPONSE, Check, Registry, contract, production
 
 S = "#/components/schemas"
 P = "#/paths"

@@ -15,18 +15,24 @@ import os
 import sys
 from collections.abc import Mapping
 
-from conformance.gate import BudgetLedger, Gate, HttpUpstream, TransportFailure, is_skipped
-from conformance.runid import validate_run_id
-from conformance.safety import SafetyPolicy
-from core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from core.network import is_loopback
-from core.version import CONTRACT_VERSION
-from reports.findings_json import InvalidFindingsFile, load
-from reports.grouping import DOCUMENT
-from reports.har import body_text
-from reports.replay import STILL_THERE, Replayed, replay, request_headers
-from spec.loader import load as load_spec
-from spec.loader import operations
+from pinecone_conformance.conformance.gate import (
+    BudgetLedger,
+    Gate,
+    HttpUpstream,
+    TransportFailure,
+    is_skipped,
+)
+from pinecone_conformance.conformance.runid import validate_run_id
+from pinecone_conformance.conformance.safety import SafetyPolicy
+from pinecone_conformance.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from pinecone_conformance.core.network import is_loopback
+from pinecone_conformance.core.version import CONTRACT_VERSION
+from pinecone_conformance.reports.findings_json import InvalidFindingsFile, load
+from pinecone_conformance.reports.grouping import DOCUMENT
+from pinecone_conformance.reports.har import body_text
+from pinecone_conformance.reports.replay import STILL_THERE, Replayed, replay, request_headers
+from pinecone_conformance.spec.loader import load as load_spec
+from pinecone_conformance.spec.loader import operations
 
 #: The prefix of a replay whose run recorded no run id: it owns nothing, so it writes nowhere.
 NO_RUN_PREFIX = "pcc-replay-owns-nothing"

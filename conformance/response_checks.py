@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from conformance.validation import Problem
-from core import domain
+from pinecone_conformance.conformance.validation import Problem
+from pinecone_conformance.core import domain
 
 #: operationId -> which model its success body is.
 INDEX_MODEL_OPERATIONS = {"create_index", "create_index_for_model", "describe_index", "configure_index"}

@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 
-from core.errors import UsageError
+from pinecone_conformance.core.errors import UsageError
 
 #: Every resource this tool creates starts with this.
 TOOL_PREFIX = "pcc-"

@@ -19,12 +19,12 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core import verdict
-from core.errors import EXIT_USAGE, UsageError
-from core.findings import FindingStore
-from core.run_record import FINDINGS_DIR, STATS_GLOB, RunCounters, RunRecord
-from core.version import tool_versions
-from spec.loader import load, operations
+from pinecone_conformance.core import verdict
+from pinecone_conformance.core.errors import EXIT_USAGE, UsageError
+from pinecone_conformance.core.findings import FindingStore
+from pinecone_conformance.core.run_record import FINDINGS_DIR, STATS_GLOB, RunCounters, RunRecord
+from pinecone_conformance.core.version import tool_versions
+from pinecone_conformance.spec.loader import load, operations
 
 SUITE_MODULE = Path(__file__).parent / "test_conformance.py"
 
@@ -47,9 +47,9 @@ def validate_target(base_url: str) -> str:
 
 def preflight(base_url: str, api_key: str | None, api_version: str, raw: dict, timeout: float = 15.0) -> None:
     """Fail early, in one line, on an unreachable server or a refused key (one GET, through a gate)."""
-    from conformance.gate import BudgetLedger, Gate, HttpUpstream, TransportFailure
-    from conformance.safety import SafetyPolicy
-    from conformance.session import gate_client
+    from pinecone_conformance.conformance.gate import BudgetLedger, Gate, HttpUpstream, TransportFailure
+    from pinecone_conformance.conformance.safety import SafetyPolicy
+    from pinecone_conformance.conformance.session import gate_client
 
     if not api_key:
         raise UsageError("an API key is needed for --base-url: pass --api-key or set PINECONE_API_KEY")
@@ -96,7 +96,7 @@ def validate_selection(args: argparse.Namespace, raw: dict) -> None:
     for name in args.phase:
         if name not in PHASES:
             raise UsageError(f"unknown phase {name!r} for --phase (one of: {', '.join(PHASES)})")
-    from conformance.plugin import validate_checks
+    from pinecone_conformance.conformance.plugin import validate_checks
 
     validate_checks(args.check)
 
@@ -108,7 +108,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful", "scenarios")
 def check_deviations(names: list[str]) -> None:
     if not names:
         return
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     unknown = [name for name in names if name not in CATALOG]
     if unknown:
@@ -166,7 +166,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
                  "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
     )
-    from conformance.registry import CHECKS
+    from pinecone_conformance.conformance.registry import CHECKS
 
     record.checks = CHECKS.as_record(set(args.check))
     ops = operations(document.raw)
@@ -174,7 +174,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
     record.documented_statuses = {op_id: sorted(map(str, op.definition.get("responses", {}))) for op_id, op in ops.items()}
     for stats_file in sorted(output.glob(STATS_GLOB)):
         RunCounters.load(stats_file).merge_into(record)
-    from spec.loader import links, with_links_overlay, without_dangling_links
+    from pinecone_conformance.spec.loader import links, with_links_overlay, without_dangling_links
 
     for link in links(without_dangling_links(with_links_overlay(document.raw, skip_missing=True))):  # defined, maybe never followed
         record.links.setdefault(f"{link.source.operation_id} -> {link.definition.get('operationId')} ({link.name})", 0)
@@ -184,10 +184,10 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
 def main_run(args: argparse.Namespace) -> int:
     import pytest
 
-    from conformance.gate import BUDGET, DEADLINE, stop_file
-    from conformance.plugin import BUDGET_FILE
-    from conformance.runid import new_run_id, validate_run_id
-    from conformance.shard import parse_shard, shard_run_id
+    from pinecone_conformance.conformance.gate import BUDGET, DEADLINE, stop_file
+    from pinecone_conformance.conformance.plugin import BUDGET_FILE
+    from pinecone_conformance.conformance.runid import new_run_id, validate_run_id
+    from pinecone_conformance.conformance.shard import parse_shard, shard_run_id
 
     document = load(args.spec)
     check_deviations(args.deviation)
@@ -294,8 +294,8 @@ def fail_level(args: argparse.Namespace) -> str:
 
 def load_baseline(path: str) -> dict:
     """The baseline findings.json, read and validated before anything is sent (exit 2 if unusable)."""
-    from reports.findings_json import InvalidFindingsFile
-    from reports.findings_json import load as load_findings
+    from pinecone_conformance.reports.findings_json import InvalidFindingsFile
+    from pinecone_conformance.reports.findings_json import load as load_findings
 
     try:
         return load_findings(path)
@@ -307,9 +307,9 @@ def gate_on_baseline(baseline: dict, output: Path, fail_on: str) -> dict:
     """Compare this run with the baseline; append new / fixed / still to summary.md.
 
     Returns the comparison and the new groups at or above ``fail_on``: only those fail the run."""
-    from reports.compare import compare, render_markdown
-    from reports.findings_json import load as load_findings
-    from reports.grouping import severity_rank
+    from pinecone_conformance.reports.compare import compare, render_markdown
+    from pinecone_conformance.reports.findings_json import load as load_findings
+    from pinecone_conformance.reports.grouping import severity_rank
 
     current = load_findings(output)
     comparison = compare(baseline, current)
@@ -323,9 +323,9 @@ def gate_on_baseline(baseline: dict, output: Path, fail_on: str) -> dict:
 
 def _publish(output: Path, findings, record: RunRecord, api_key: str | None, gate: dict | None) -> None:
     """findings.har beside the reports; on GitHub Actions, the job summary and annotations."""
-    from conformance.plugin import EMBEDDED_API_KEY
-    from reports.github import annotations, in_github_actions, write_step_summary
-    from reports.har import write_har
+    from pinecone_conformance.conformance.plugin import EMBEDDED_API_KEY
+    from pinecone_conformance.reports.github import annotations, in_github_actions, write_step_summary
+    from pinecone_conformance.reports.har import write_har
 
     secrets = tuple(s for s in (api_key, EMBEDDED_API_KEY) if s)
     write_har(output, findings, secrets=secrets, started_at=record.started_at)
@@ -336,7 +336,7 @@ def _publish(output: Path, findings, record: RunRecord, api_key: str | None, gat
         if gate is not None:
             lines = annotations(gate["failing"], severities=("error", "warning"))
         else:
-            from reports.findings_json import load as load_findings
+            from pinecone_conformance.reports.findings_json import load as load_findings
 
             lines = annotations(load_findings(output)["groups"])
         for line in lines:
@@ -348,7 +348,7 @@ def _did_not_run(status, progress, record: RunRecord, output: Path) -> list[str]
     phase Schemathesis could not run, an outage, or nothing tested at all. Empty when all ran."""
     import pytest
 
-    from conformance.gate import stop_file
+    from pinecone_conformance.conformance.gate import stop_file
 
     problems = []
     if status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
@@ -377,7 +377,7 @@ class ProgressPlugin:
     """Feeds the progress line from pytest's reports (works with xdist: reports reach the controller)."""
 
     def __init__(self, output: Path, enabled: bool):
-        from reports.progress import Progress
+        from pinecone_conformance.reports.progress import Progress
 
         self.output = output
         self.crashed: dict[str, str] = {}
@@ -389,7 +389,7 @@ class ProgressPlugin:
 
     def pytest_runtest_logreport(self, report) -> None:
         """A test that failed other than by reporting deviations crashed (or could not run its phase)."""
-        from conformance.plugin import DEVIATIONS_PROPERTY
+        from pinecone_conformance.conformance.plugin import DEVIATIONS_PROPERTY
 
         if report.failed and not dict(report.user_properties).get(DEVIATIONS_PROPERTY):
             text = str(report.longrepr or "").strip().splitlines()
@@ -414,10 +414,10 @@ class ProgressPlugin:
 
 def _write_reports(output: Path, findings, record, api_key: str | None) -> dict:
     try:
-        from reports import write_reports
+        from pinecone_conformance.reports import write_reports
     except ImportError:
         return {}
-    from conformance.plugin import EMBEDDED_API_KEY
+    from pinecone_conformance.conformance.plugin import EMBEDDED_API_KEY
 
     secrets = tuple(s for s in (api_key, EMBEDDED_API_KEY) if s)
     return write_reports(output, findings, record, secrets=secrets)

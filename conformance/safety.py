@@ -25,7 +25,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from core import domain
+from pinecone_conformance.core import domain
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

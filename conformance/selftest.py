@@ -26,8 +26,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.findings import FindingStore
-from core.run_record import FINDINGS_DIR
+from pinecone_conformance.core.findings import FindingStore
+from pinecone_conformance.core.run_record import FINDINGS_DIR
 
 #: Deviation category -> finding kinds that name that problem.
 KINDS_FOR_CATEGORY = {
@@ -90,7 +90,7 @@ def planned_operations(catalog: dict) -> dict[str, tuple[str, ...]]:
 
 def operations_for(deviation) -> tuple[str, ...]:
     """The operations ``deviation``'s run is restricted to (see :func:`planned_operations`)."""
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     if CATALOG.get(deviation.name) is deviation:
         return planned_operations(CATALOG)[deviation.name]
@@ -120,7 +120,7 @@ def _row(deviation, exit_code: int, seconds: float, output: Path) -> Row:
 
 def run_one(deviation, *, seed: int, max_examples: int, output: Path) -> Row:
     """One deviation's run in a process of its own."""
-    command = [sys.executable, "-m", "conformance", *_run_arguments(deviation, seed=seed, max_examples=max_examples,
+    command = [sys.executable, "-m", "pinecone_conformance", *_run_arguments(deviation, seed=seed, max_examples=max_examples,
                                                                      output=output)]
     started = time.monotonic()
     completed = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -128,7 +128,7 @@ def run_one(deviation, *, seed: int, max_examples: int, output: Path) -> Row:
 
 
 def _worker_command(*, seed: int, max_examples: int, workdir: Path) -> list[str]:
-    return [sys.executable, "-m", "conformance.selftest", "--seed", str(seed), "--max-examples", str(max_examples),
+    return [sys.executable, "-m", "pinecone_conformance.conformance.selftest", "--seed", str(seed), "--max-examples", str(max_examples),
             str(workdir)]
 
 
@@ -156,7 +156,7 @@ def _work(worker: subprocess.Popen, queue: deque, lock: threading.Lock, results:
 
 def kill_matrix(names: list[str] | None = None, *, seed: int = 1, max_examples: int = 5, parallel: int = 2,
                 workdir: Path = Path("selftest-report")) -> list[Row]:
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     chosen = [CATALOG[name] for name in (names or list(CATALOG))]
     workdir.mkdir(parents=True, exist_ok=True)
@@ -194,7 +194,7 @@ def kill_matrix(names: list[str] | None = None, *, seed: int = 1, max_examples: 
 def _serve_as_worker(argv: list[str]) -> None:
     """A worker process: read deviation names from stdin, run each in this process (its
     output to the log on stderr), answer each with one JSON line ``[exit code, seconds]``."""
-    parser = argparse.ArgumentParser(prog="python -m conformance.selftest")
+    parser = argparse.ArgumentParser(prog="python -m pinecone_conformance.conformance.selftest")
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--max-examples", type=int, required=True)
     parser.add_argument("workdir", type=Path)
@@ -202,7 +202,7 @@ def _serve_as_worker(argv: list[str]) -> None:
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # what the runs print goes to the log, never into the answers
 
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     for line in sys.stdin:
         name = line.strip()
@@ -218,9 +218,9 @@ def _serve_as_worker(argv: list[str]) -> None:
 def _run_in_process(argv: list[str]) -> int:
     """``pinecone-conformance run ...`` in this process, with the CLI's exit codes (bad input and
     our own errors are 2, never a traceback that would end the worker)."""
-    from conformance.arguments import build_parser
-    from conformance.runner import main_run
-    from core.errors import EXIT_USAGE, SpecError, UsageError
+    from pinecone_conformance.conformance.arguments import build_parser
+    from pinecone_conformance.conformance.runner import main_run
+    from pinecone_conformance.core.errors import EXIT_USAGE, SpecError, UsageError
 
     try:
         return main_run(build_parser().parse_args(argv))

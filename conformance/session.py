@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from conformance.gate import (
+from pinecone_conformance.conformance.gate import (
     SKIPPED_STATUS,
     AsgiUpstream,
     BudgetLedger,
@@ -30,16 +30,22 @@ from conformance.gate import (
     TransportFailure,
     is_skipped,
 )
-from conformance.registry import CHECKS
-from conformance.response_checks import Exchange, applicable_checks, check_exchange
-from conformance.safety import SafetyPolicy
-from conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
-from core.checks import apply_profile
-from core.findings import Finding, FindingStore
-from core.redaction import REDACTED, SECRET_HEADERS, curl_command, redact, scrubbed_excerpt
-from core.run_record import RunCounters
-from reports.scrub import redact_finding, secret_tuple
-from spec.loader import operations
+from pinecone_conformance.conformance.registry import CHECKS
+from pinecone_conformance.conformance.response_checks import Exchange, applicable_checks, check_exchange
+from pinecone_conformance.conformance.safety import SafetyPolicy
+from pinecone_conformance.conformance.validation import RequestBodyValidator, ResponseValidator, parse_json
+from pinecone_conformance.core.checks import apply_profile
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.redaction import (
+    REDACTED,
+    SECRET_HEADERS,
+    curl_command,
+    redact,
+    scrubbed_excerpt,
+)
+from pinecone_conformance.core.run_record import RunCounters
+from pinecone_conformance.reports.scrub import redact_finding, secret_tuple
+from pinecone_conformance.spec.loader import operations
 
 EMBEDDED_BASE_URL = "http://embedded-mock"
 
@@ -84,7 +90,7 @@ class Target:
 def gate_client(gate: Gate, base_url: str) -> httpx.Client:
     """An httpx client whose every request goes through ``gate``, synchronously, in process
     (:func:`conformance.transport.gate_http_client`; no event loop, no TestClient)."""
-    from conformance.transport import gate_http_client
+    from pinecone_conformance.conformance.transport import gate_http_client
 
     return gate_http_client(gate, base_url)
 

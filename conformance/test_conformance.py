@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.plugin import DEVIATIONS_PROPERTY
-from conformance.scenarios import FOOTPRINTS, READ_ONLY_SCENARIOS, SCENARIOS, run_scenario
-from spec.loader import load, operations
+from pinecone_conformance.conformance.plugin import DEVIATIONS_PROPERTY
+from pinecone_conformance.conformance.scenarios import (
+    FOOTPRINTS,
+    READ_ONLY_SCENARIOS,
+    SCENARIOS,
+    run_scenario,
+)
+from pinecone_conformance.spec.loader import load, operations
 
 STATELESS_PHASES = ("examples", "coverage", "fuzzing")
 
@@ -46,7 +51,7 @@ def _run_schemathesis(state, schema, operation_ids, phases, node, max_examples=N
     """Run the engine, record every failure it found, fail the test on new errors.
 
     A phase Schemathesis could not run fails the test as a crash (the run then cannot pass)."""
-    from conformance.fuzz import run_engine
+    from pinecone_conformance.conformance.fuzz import run_engine
 
     before = len(state.store_errors())
     result = run_engine(schema, state, operation_ids=operation_ids, phases=phases, max_examples=max_examples)
@@ -65,7 +70,7 @@ def _from_a_scenario(finding) -> bool:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from conformance.plugin import selected_operations, shard_plan
+    from pinecone_conformance.conformance.plugin import selected_operations, shard_plan
 
     config = metafunc.config
     read_only = config.getoption("--pcc-read-only")
@@ -113,7 +118,7 @@ def test_stateful(stateful_part, conformance_state, conformance_schema, request)
 
 def _run_one(state, name: str, client) -> list:
     """Run scenario ``name`` in this thread; the error findings this thread recorded meanwhile."""
-    from conformance.concurrency import ScenarioStopped
+    from pinecone_conformance.conformance.concurrency import ScenarioStopped
 
     with state.collecting_errors() as errors:
         try:
@@ -143,7 +148,7 @@ def scenario_pool(request, conformance_state, conformance_client):
 
     Torn down before the state (which cleans up): the pool stops, its threads end, then the
     run's resources are deleted."""
-    from conformance.concurrency import ScenarioPool
+    from pinecone_conformance.conformance.concurrency import ScenarioPool
 
     workers = conformance_state.config.scenario_workers
     names = _scenarios_of_this_process(request.session)

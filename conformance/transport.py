@@ -38,7 +38,7 @@ from schemathesis.transport import BaseTransport
 from schemathesis.transport.prepare import BODY_KWARGS
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
-from conformance.gate import Gate
+from pinecone_conformance.conformance.gate import Gate
 
 #: What ``requests.Request`` takes of a serialised case (Schemathesis adds transport settings).
 REQUEST_FIELDS = ("method", "url", "headers", "params", "cookies", "json", "data", "files", "auth")

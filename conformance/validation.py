@@ -52,7 +52,7 @@ from openapi_schema_validator import OAS30ReadValidator
 from referencing import Registry, Resource
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from spec.loader import escape_pointer, operations
+from pinecone_conformance.spec.loader import escape_pointer, operations
 
 _VALIDATION_HOST = "http://conformance.invalid"
 _DOCUMENT_URI = "urn:contract"

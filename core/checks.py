@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.findings import Finding
+from pinecone_conformance.core.findings import Finding
 
 CONTRACT = "contract"
 PRODUCTION = "production"

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
-from core.findings import BODY_EXCERPT_LIMIT, excerpt
+from pinecone_conformance.core.findings import BODY_EXCERPT_LIMIT, excerpt
 
 REDACTED = "[REDACTED]"
 

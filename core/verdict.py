@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from core.findings import Finding
+from pinecone_conformance.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from pinecone_conformance.core.findings import Finding
 
 PASS = "PASS"
 FAIL = "FAIL"

@@ -35,23 +35,28 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.asgi import serve_lifespan
-from mockserver import drafts, rules, views
-from mockserver.bodies import read_body
-from mockserver.deviations import policy_for
-from mockserver.document import (
+from pinecone_conformance.core.asgi import serve_lifespan
+from pinecone_conformance.mockserver import drafts, rules, views
+from pinecone_conformance.mockserver.bodies import read_body
+from pinecone_conformance.mockserver.deviations import policy_for
+from pinecone_conformance.mockserver.document import (
     documented_statuses,
     known_api_versions,
     request_schema_name,
     required_fields,
     routes,
 )
-from mockserver.errors import ApiError, Reply, error_reply
-from mockserver.faults import ConnectionDropped, FaultInjector, FaultPlan, drop_connection
-from mockserver.model import Project
-from mockserver.policy import Policy, Quirk, Rule
-from mockserver.profiles import DEFAULT_PROFILE, profile_policy
-from mockserver.settings import Clock, ManualClock, MockSettings, SystemClock
+from pinecone_conformance.mockserver.errors import ApiError, Reply, error_reply
+from pinecone_conformance.mockserver.faults import (
+    ConnectionDropped,
+    FaultInjector,
+    FaultPlan,
+    drop_connection,
+)
+from pinecone_conformance.mockserver.model import Project
+from pinecone_conformance.mockserver.policy import Policy, Quirk, Rule
+from pinecone_conformance.mockserver.profiles import DEFAULT_PROFILE, profile_policy
+from pinecone_conformance.mockserver.settings import Clock, ManualClock, MockSettings, SystemClock
 
 __all__ = ["Clock", "ManualClock", "MockApp", "MockSettings", "SystemClock", "create_app"]
 

@@ -24,9 +24,9 @@ from typing import Any
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
-from core.values import without_nulls
-from mockserver.document import raw_document, request_schema_name
-from mockserver.errors import ApiError
+from pinecone_conformance.core.values import without_nulls
+from pinecone_conformance.mockserver.document import raw_document, request_schema_name
+from pinecone_conformance.mockserver.errors import ApiError
 
 _VALUE_KEYWORDS = frozenset({
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",

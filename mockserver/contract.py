@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from mockserver.document import raw_document
+from pinecone_conformance.mockserver.document import raw_document
 
 SERVER = "https://api.pinecone.io"
 

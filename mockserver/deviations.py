@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.errors import CODE_FOR_STATUS, Reply
-from mockserver.policy import Policy, Quirk, Rule, Transform
+from pinecone_conformance.mockserver.errors import CODE_FOR_STATUS, Reply
+from pinecone_conformance.mockserver.policy import Policy, Quirk, Rule, Transform
 
 CATEGORIES = ("response-schema", "status-code", "input-validation", "semantics", "auth", "headers", "error-body")
 AUTHORITIES = ("contract", "production")

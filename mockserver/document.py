@@ -11,8 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from core.version import CONTRACT_VERSION
-from spec.loader import available_versions, load, operations
+from pinecone_conformance.core.version import CONTRACT_VERSION
+from pinecone_conformance.spec.loader import available_versions, load, operations
 
 
 @functools.cache

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver import rules
-from mockserver.errors import bad_request
-from mockserver.policy import Policy
+from pinecone_conformance.mockserver import rules
+from pinecone_conformance.mockserver.errors import bad_request
+from pinecone_conformance.mockserver.policy import Policy
 
 
 def _flags(body: dict[str, Any]) -> dict[str, Any]:

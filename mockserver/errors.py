@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.domain import ERROR_CODE_FOR_STATUS
+from pinecone_conformance.core.domain import ERROR_CODE_FOR_STATUS
 
 #: The ``error.code`` production pairs with each status (core.domain, R-ERR-02), and the mock's
 #: own choices for the statuses that rule does not fix.

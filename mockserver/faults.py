@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from mockserver.errors import ApiError, Reply, error_reply
+from pinecone_conformance.mockserver.errors import ApiError, Reply, error_reply
 
 #: Statuses a fault may answer with: throttling and the gateway errors.
 FAULT_STATUSES = (429, 502, 503, 504)

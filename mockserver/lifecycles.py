@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import copy
 
-from mockserver.policy import Policy, Quirk
-from mockserver.store import (
+from pinecone_conformance.mockserver.policy import Policy, Quirk
+from pinecone_conformance.mockserver.store import (
     Backup,
     BackupSeen,
     Collection,

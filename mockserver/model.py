@@ -18,12 +18,17 @@ import threading
 import uuid
 from typing import Any
 
-from mockserver import lifecycles, quotas, rules
-from mockserver.errors import ApiError, already_exists, bad_request, index_not_found
-from mockserver.lifecycles import observe_backup, observe_collection, observe_index, observe_restore_job
-from mockserver.policy import Policy, Quirk, Rule
-from mockserver.settings import Clock, MockSettings
-from mockserver.store import (
+from pinecone_conformance.mockserver import lifecycles, quotas, rules
+from pinecone_conformance.mockserver.errors import ApiError, already_exists, bad_request, index_not_found
+from pinecone_conformance.mockserver.lifecycles import (
+    observe_backup,
+    observe_collection,
+    observe_index,
+    observe_restore_job,
+)
+from pinecone_conformance.mockserver.policy import Policy, Quirk, Rule
+from pinecone_conformance.mockserver.settings import Clock, MockSettings
+from pinecone_conformance.mockserver.store import (
     Backup,
     BackupSeen,
     Collection,

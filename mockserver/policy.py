@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mockserver.errors import Reply
+from pinecone_conformance.mockserver.errors import Reply
 
 
 class Rule(StrEnum):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockserver.policy import Policy, Quirk, Rule
+from pinecone_conformance.mockserver.policy import Policy, Quirk, Rule
 
 PROFILES = ("production", "contract")
 DEFAULT_PROFILE = "production"

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from mockserver.errors import ApiError
-from mockserver.settings import MockSettings
+from pinecone_conformance.mockserver.errors import ApiError
+from pinecone_conformance.mockserver.settings import MockSettings
 
 
 def check_quota(used: int, adding: int, limit: int, message: str, *, status: int = 403) -> None:

@@ -15,9 +15,9 @@ import base64
 import re
 from typing import Any
 
-from core import domain
-from mockserver.errors import ApiError, bad_request
-from mockserver.policy import Policy, Rule
+from pinecone_conformance.core import domain
+from pinecone_conformance.mockserver.errors import ApiError, bad_request
+from pinecone_conformance.mockserver.policy import Policy, Rule
 
 # --- catalogues: the facts live in core.domain (shared with the suite); the rules below are the
 # mock's own implementation of them ------------------------------------------------------------

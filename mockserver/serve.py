@@ -14,12 +14,12 @@ from typing import Any
 
 import uvicorn
 
-from core.network import is_loopback_host
-from mockserver.app import create_app
-from mockserver.deviations import CATALOG
-from mockserver.faults import FaultPlan, parse_duration, parse_fault
-from mockserver.profiles import DEFAULT_PROFILE
-from mockserver.settings import MockSettings
+from pinecone_conformance.core.network import is_loopback_host
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.deviations import CATALOG
+from pinecone_conformance.mockserver.faults import FaultPlan, parse_duration, parse_fault
+from pinecone_conformance.mockserver.profiles import DEFAULT_PROFILE
+from pinecone_conformance.mockserver.settings import MockSettings
 
 HOST = "127.0.0.1"
 
@@ -37,7 +37,7 @@ def deviation_table() -> str:
 
 def main_mock(args: argparse.Namespace) -> int:
     """``pinecone-conformance mock``: serve until interrupted (exit 0), or list the deviations."""
-    from core.errors import UsageError
+    from pinecone_conformance.core.errors import UsageError
 
     if args.list_deviations:
         print(deviation_table())
@@ -72,7 +72,7 @@ def main_mock(args: argparse.Namespace) -> int:
 
 def _check_can_listen(host: str, port: int) -> None:
     """One-line ``UsageError`` when ``host:port`` cannot be bound (unknown host, port taken...)."""
-    from core.errors import UsageError
+    from pinecone_conformance.core.errors import UsageError
 
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]

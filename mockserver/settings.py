@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from mockserver.faults import FaultPlan
+from pinecone_conformance.mockserver.faults import FaultPlan
 
 
 class Clock(Protocol):

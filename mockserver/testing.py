@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.contract import response_errors
+from pinecone_conformance.mockserver.contract import response_errors
 
 DEFAULT_KEY = "test-key"
 VERSION = "2026-04"

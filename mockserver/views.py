@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mockserver.store import BackupSeen, CollectionSeen, IndexSeen, Page, RestoreJobSeen, RestoreStarted
+from pinecone_conformance.mockserver.store import (
+    BackupSeen,
+    CollectionSeen,
+    IndexSeen,
+    Page,
+    RestoreJobSeen,
+    RestoreStarted,
+)
 
 
 def rfc3339(instant: float) -> str:

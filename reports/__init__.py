@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from core.findings import Finding
-from core.redaction import redact
-from core.run_record import RunRecord
-from reports import findings_json, html, junit, markdown
-from reports.grouping import group
-from reports.scrub import redact_data, redact_finding, redact_record, secret_tuple
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import redact
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports import findings_json, html, junit, markdown
+from pinecone_conformance.reports.grouping import group
+from pinecone_conformance.reports.scrub import redact_data, redact_finding, redact_record, secret_tuple
 
 __all__ = ["write_reports", "redact_data", "redact_finding", "redact_record"]
 

@@ -13,9 +13,9 @@ import argparse
 import json
 from dataclasses import dataclass, field
 
-from reports.findings_json import InvalidFindingsFile, load
-from reports.grouping import DOCUMENT, severity_rank
-from reports.markdown import cell
+from pinecone_conformance.reports.findings_json import InvalidFindingsFile, load
+from pinecone_conformance.reports.grouping import DOCUMENT, severity_rank
+from pinecone_conformance.reports.markdown import cell
 
 EXIT_NOTHING_NEW = 0
 EXIT_NEW = 1
@@ -136,7 +136,7 @@ RENDERERS = {"table": render_table, "markdown": render_markdown, "json": render_
 
 def main_compare(args: argparse.Namespace) -> int:
     """Entry point of ``report compare``: print the comparison, return the exit code."""
-    from core.errors import UsageError
+    from pinecone_conformance.core.errors import UsageError
 
     try:
         old = load(args.old)

@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from core.findings import SEVERITIES, Finding
-from core.run_record import RunRecord
-from core.verdict import FAIL, INCOMPLETE, PASS, word  # noqa: F401  (the words are re-exported to the reports)
-from reports.grouping import DOCUMENT, Group, severity_rank
+from pinecone_conformance.core.findings import SEVERITIES, Finding
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.core.verdict import FAIL, INCOMPLETE, PASS, word  # noqa: F401  (the words are re-exported to the reports)
+from pinecone_conformance.reports.grouping import DOCUMENT, Group, severity_rank
 
 #: Matrix cell results, worst first. ``not-run``: the check never ran on that operation.
 RESULTS = ("fail", "warn", "note", "pass", "not-run")

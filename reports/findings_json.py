@@ -14,13 +14,13 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from core.findings import Finding
-from core.redaction import redact
-from core.run_record import RunRecord
-from core.version import own_version
-from reports.facts import counts_by_kind, counts_by_severity, coverage, verdict
-from reports.grouping import Group, group
-from reports.scrub import redact_finding, redact_record, secret_tuple
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import redact
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.core.version import own_version
+from pinecone_conformance.reports.facts import counts_by_kind, counts_by_severity, coverage, verdict
+from pinecone_conformance.reports.grouping import Group, group
+from pinecone_conformance.reports.scrub import redact_finding, redact_record, secret_tuple
 
 SCHEMA_VERSION = 2
 SCHEMA_FILE = "findings.schema.json"

@@ -18,8 +18,8 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from core.findings import Finding
-from reports.grouping import DOCUMENT, Group, group
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.reports.grouping import DOCUMENT, Group, group
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 #: GitHub's cap on a step's summary.

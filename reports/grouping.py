@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.findings import SEVERITIES, Finding
+from pinecone_conformance.core.findings import SEVERITIES, Finding
 
 #: The row name used where a finding concerns no operation (e.g. a broken example in the document).
 DOCUMENT = "(document)"

@@ -26,11 +26,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import harfile
 
-from core.findings import Finding
-from core.redaction import REDACTED, SECRET_HEADERS, redact
-from core.version import own_version
-from reports.grouping import Group, group
-from reports.scrub import redact_data, secret_tuple
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import REDACTED, SECRET_HEADERS, redact
+from pinecone_conformance.core.version import own_version
+from pinecone_conformance.reports.grouping import Group, group
+from pinecone_conformance.reports.scrub import redact_data, secret_tuple
 
 FINDINGS_HAR = "findings.har"
 EXCHANGE_FIELDS = ("method", "url", "request_headers", "request_body", "status", "response_headers", "response_body")

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from importlib.resources import files
 
-from core.findings import SEVERITIES, Finding
-from core.run_record import RunRecord
-from reports.facts import counts_by_severity, coverage, matrix, verdict
-from reports.grouping import Group, group
+from pinecone_conformance.core.findings import SEVERITIES, Finding
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports.facts import counts_by_severity, coverage, matrix, verdict
+from pinecone_conformance.reports.grouping import Group, group
 
 REPORT_HTML = "report.html"
 #: How many further requests of a group the page lists below the representative one.

@@ -27,10 +27,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime
 
-from core.findings import Finding
-from core.run_record import RunRecord
-from reports.facts import never_ran, pairs
-from reports.grouping import Group, group
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports.facts import never_ran, pairs
+from pinecone_conformance.reports.grouping import Group, group
 
 JUNIT_XML = "junit.xml"
 SUITE_NAME = "pinecone-conformance"

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.findings import Finding
-from core.run_record import RunRecord
-from reports.facts import FAIL, PASS, counts_by_kind, counts_by_severity, coverage, never_ran, verdict
-from reports.grouping import Group, group
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports.facts import (
+    FAIL,
+    PASS,
+    counts_by_kind,
+    counts_by_severity,
+    coverage,
+    never_ran,
+    verdict,
+)
+from pinecone_conformance.reports.grouping import Group, group
 
 SUMMARY_MD = "summary.md"
 TOP = 10

@@ -24,12 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from core.errors import EXIT_USAGE, UsageError
-from core.findings import Finding, FindingStore
-from core.run_record import FINDINGS_DIR, RUN_RECORD_FILE, RunRecord
-from reports.findings_json import FINDINGS_JSON, InvalidFindingsFile
-from reports.findings_json import load as load_findings_json
-from reports.scrub import redact_finding, redact_record, secret_tuple
+from pinecone_conformance.core.errors import EXIT_USAGE, UsageError
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.run_record import FINDINGS_DIR, RUN_RECORD_FILE, RunRecord
+from pinecone_conformance.reports.findings_json import FINDINGS_JSON, InvalidFindingsFile
+from pinecone_conformance.reports.findings_json import load as load_findings_json
+from pinecone_conformance.reports.scrub import redact_finding, redact_record, secret_tuple
 
 MERGED_STORE = "findings-merged.ndjson"
 
@@ -214,8 +214,8 @@ def merge(directories: Sequence[str | os.PathLike[str]]) -> tuple[list[Finding],
 def write_merged(output: str | os.PathLike[str], findings: Sequence[Finding], record: RunRecord,
                  secrets: Iterable[str | None] = ()) -> dict[str, Path]:
     """Write run.json, the findings store and every report (findings.har too) into ``output``."""
-    from reports import write_reports
-    from reports.har import write_har
+    from pinecone_conformance.reports import write_reports
+    from pinecone_conformance.reports.har import write_har
 
     secrets = secret_tuple(secrets)
     output = Path(output)
@@ -248,7 +248,7 @@ def main_merge(args: argparse.Namespace, secrets: Iterable[str | None] = ()) -> 
     findings, record = merge(args.directories)
     key = getattr(args, "api_key", None) or os.environ.get("PINECONE_API_KEY")
     written = write_merged(output, findings, record, secrets=(key, *secrets))
-    from reports.github import write_step_summary
+    from pinecone_conformance.reports.github import write_step_summary
 
     write_step_summary(written["summary.md"].read_text(encoding="utf-8"), os.environ)  # only in GitHub Actions
     errors = sum(f.severity == "error" for f in findings)

@@ -27,10 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from core.errors import UsageError
-from core.findings import Finding
-from core.redaction import REDACTED, SECRET_HEADERS
-from reports.har import body_text, header_items
+from pinecone_conformance.core.errors import UsageError
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import REDACTED, SECRET_HEADERS
+from pinecone_conformance.reports.har import body_text, header_items
 
 STILL_THERE = "still there"
 GONE = "gone"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields, replace
 
-from core.findings import Finding
-from core.redaction import redact
-from core.run_record import RunRecord
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import redact
+from pinecone_conformance.core.run_record import RunRecord
 
 
 def secret_tuple(secrets: Iterable[str | None]) -> tuple[str, ...]:

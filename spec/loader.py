@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 from jsonschema_path.loaders import JsonschemaSafeLoader
 
-from core.errors import SpecError
-from core.text import one_line as _one_line
-from core.version import CONTRACT_VERSION
+from pinecone_conformance.core.errors import SpecError
+from pinecone_conformance.core.text import one_line as _one_line
+from pinecone_conformance.core.version import CONTRACT_VERSION
 
 DOCUMENTS_DIR = Path(__file__).parent / "documents"
 LINKS_OVERLAY_PATH = Path(__file__).parent / "links.yaml"

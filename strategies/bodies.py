@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from core import domain
+from pinecone_conformance.core import domain
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from core import domain
+from pinecone_conformance.core import domain
 
 
 def request_problem(operation_id: str, body: object, query: dict | None = None) -> str | None:

@@ -24,8 +24,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     parts = sorted(path for path in KILL_MATRIX_PARTS_DIR.glob("part-*.json") if path.stat().st_mtime >= _STARTED)
     if not parts:
         return
-    from conformance.selftest import render, row_from_record
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.conformance.selftest import render, row_from_record
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     rows = [row_from_record(record) for path in parts for record in json.loads(path.read_text(encoding="utf-8"))]
     rows.sort(key=lambda row: list(CATALOG).index(row.deviation) if row.deviation in CATALOG else len(CATALOG))

@@ -1,24 +1,48 @@
-"""The house's one-way rules, checked on the source: a leaf core, no upward imports, no cycles.
+"""The house's one-way rules, checked on the source: a leaf core, no upward imports, no cycles,
+one installed namespace.
 
 - ``core`` imports nothing of ours: everything may import it.
 - ``spec``, ``strategies``, ``mockserver`` and ``reports`` never import ``conformance``.
 - No two modules import each other, directly or around a longer cycle.
+- Everything installs under ``pinecone_conformance``: every import of ours names it, and the
+  wheel puts nothing else into site-packages.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
+import tomllib
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "spec", "strategies", "conformance", "reports", "mockserver")
+NAMESPACE = "pinecone_conformance"
 
 
 def _module_name(path: Path) -> str:
+    """``core/findings.py`` -> ``core.findings`` (the name inside the namespace)."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
+
+
+def _ours(imported: str) -> str | None:
+    """``pinecone_conformance.core.findings`` -> ``core.findings``; None for anything else."""
+    return imported[len(NAMESPACE) + 1:] if imported.startswith(NAMESPACE + ".") else None
+
+
+def _import_names(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
 
 
 def _imports() -> dict[str, set[str]]:
@@ -27,16 +51,18 @@ def _imports() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         targets = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                candidates = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                candidates = [alias.name for alias in node.names]
-            else:
-                continue
+        for module, members in _import_names(ast.parse(path.read_text(encoding="utf-8"))):
+            candidates = [_ours(c) for c in (module, *members)]
             targets |= {c for c in candidates if c in modules and c != name}
         graph[name] = targets
     return graph
+
+
+def test_the_graph_sees_the_imports():
+    """The rules below mean something only if the graph holds the real imports."""
+    graph = _imports()
+    assert "core.findings" in graph["conformance.session"] and "spec.loader" in graph["conformance.session"]
+    assert sum(len(targets) for targets in graph.values()) > 150
 
 
 def test_core_is_a_leaf():
@@ -70,3 +96,51 @@ def test_no_import_cycles():
     # a package's __init__ importing its own submodules is the package's table of contents, not a cycle
     real = [c for c in cycles if not any(c[i + 1].startswith(c[i] + ".") for i in range(len(c) - 1))]
     assert real == []
+
+
+def _python_files():
+    for folder in (*PACKAGES, NAMESPACE, "tests", "benchmarks"):
+        yield from (ROOT / folder).rglob("*.py")
+
+
+def test_every_import_of_ours_goes_through_the_namespace():
+    """``from core.x import ...`` would work from a checkout and break once installed."""
+    bare = sorted(f"{path.relative_to(ROOT)}: {module}" for path in _python_files()
+                  for module, _ in _import_names(ast.parse(path.read_text(encoding="utf-8")))
+                  if module.split(".")[0] in PACKAGES)
+    assert bare == []
+
+
+def test_pyproject_installs_every_package_folder_under_the_namespace():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {f"{NAMESPACE}." + ".".join(init.parent.relative_to(ROOT).parts)
+               for package in PACKAGES for init in (ROOT / package).rglob("__init__.py")}
+    assert set(setuptools["packages"]) == folders | {NAMESPACE}
+    assert setuptools["package-dir"] == {NAMESPACE: NAMESPACE, **{f"{NAMESPACE}.{p}": p for p in PACKAGES}}
+
+
+def test_the_wheel_puts_one_package_into_site_packages_and_runs_from_there(tmp_path):
+    """Built and installed (not editable): only ``pinecone_conformance`` lands in site-packages,
+    with the bundled documents, and the CLI runs from the installed copy."""
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(wheels)], check=True, capture_output=True, timeout=300)
+    (wheel,) = wheels.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")} == {NAMESPACE}
+    assert f"{NAMESPACE}/spec/documents/db_control_2026-04.oas.yaml" in names
+    assert f"{NAMESPACE}/reports/findings.schema.json" in names
+    entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert f"pinecone-conformance = {NAMESPACE}.conformance.cli:main" in entry_points
+    assert f"pinecone_conformance = {NAMESPACE}.conformance.plugin" in entry_points
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", "import pinecone_conformance.conformance.cli as cli, sys; print(cli.__file__); "
+                               "sys.exit(cli.main(['spec', 'check', '2026-04', '--format', 'json']))"],
+        cwd=elsewhere, env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[0].startswith(str(site)), done.stdout[:300] + done.stderr[-2000:]
+    assert done.returncode in (0, 1), done.stderr[-2000:]

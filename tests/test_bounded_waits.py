@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conformance.scenarios.base import Scenario, wait_ready
-from conformance.session import FIRST_POLL, Reply, eventually
+from pinecone_conformance.conformance.scenarios.base import Scenario, wait_ready
+from pinecone_conformance.conformance.session import FIRST_POLL, Reply, eventually
 
 
 def _reply(status=200, body=None, conforms=True) -> Reply:
@@ -49,7 +49,7 @@ def test_a_wait_ends_at_once_on_an_answer_that_cannot_mean_in_progress(answer):
         probes.append(1)
         return answer
 
-    from conformance.scenarios.base import _still_coming_up
+    from pinecone_conformance.conformance.scenarios.base import _still_coming_up
 
     started = time.monotonic()
     reached, last = eventually(probe, lambda r: r.field("status", "ready") is True, wait=30, interval=5,
@@ -90,7 +90,7 @@ class _Client:
 
 
 def test_an_index_that_never_becomes_ready_costs_one_wait_then_stops_the_others():
-    from conformance.scenarios.base import ScenarioAbort, ScenarioNotRun
+    from pinecone_conformance.conformance.scenarios.base import ScenarioAbort, ScenarioNotRun
 
     state = _State(wait=0.6)
     stuck = _Client(_reply(200, {"name": "i", "status": {"state": "Initializing", "ready": False}}))
@@ -109,7 +109,7 @@ def test_an_index_that_never_becomes_ready_costs_one_wait_then_stops_the_others(
 def test_a_broken_describe_ends_the_wait_with_the_finding_that_says_why():
     state = _State(wait=30)
     broken = _Client(_reply(500, {"error": {"code": "UNKNOWN", "message": "boom"}, "status": 500}))
-    from conformance.scenarios.base import ScenarioAbort
+    from pinecone_conformance.conformance.scenarios.base import ScenarioAbort
 
     started = time.monotonic()
     with pytest.raises(ScenarioAbort):
@@ -121,7 +121,7 @@ def test_a_broken_describe_ends_the_wait_with_the_finding_that_says_why():
 
 @pytest.mark.slow
 def test_a_server_whose_indexes_never_become_ready_is_reported_once(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--deviation", "index-never-ready",
+    done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--deviation", "index-never-ready",
                            "--profile", "production", "--phase", "scenarios", "--wait", "3", "--seed", "2",
                            "-o", str(tmp_path), "--no-progress"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 1, done.stderr[-2000:]

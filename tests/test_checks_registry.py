@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.registry import CHECKS
-from core.checks import CONTRACT, PRODUCTION, Check, apply_profile, contract, production
-from core.findings import Finding
-from spec.loader import load
+from pinecone_conformance.conformance.registry import CHECKS
+from pinecone_conformance.core.checks import CONTRACT, PRODUCTION, Check, apply_profile, contract, production
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.spec.loader import load
 
 ROOT = Path(__file__).resolve().parents[1]
 RESEARCH = ROOT.parent / "shared" / "research" / "pinecone-behavior.md"
@@ -111,7 +111,7 @@ def test_declaring_a_production_rule_needs_a_confidence():
 
 
 def _cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def test_the_checks_command_lists_the_registry():

@@ -18,15 +18,15 @@ import time
 import httpx
 import pytest
 
-from conformance import cli
-from conformance.cleanup import clean_prefix
-from conformance.session import ApiClient, RunState, Target
-from core.findings import FindingStore
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
-from mockserver.settings import ManualClock, MockSettings
-from mockserver.testing import pod, serverless
-from spec.loader import load
+from pinecone_conformance.conformance import cli
+from pinecone_conformance.conformance.cleanup import clean_prefix
+from pinecone_conformance.conformance.session import ApiClient, RunState, Target
+from pinecone_conformance.core.findings import FindingStore
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.settings import ManualClock, MockSettings
+from pinecone_conformance.mockserver.testing import pod, serverless
+from pinecone_conformance.spec.loader import load
 
 KEY = "pcsk_CLEANUP_TEST_KEY_5d21"
 HEADERS = {"Api-Key": KEY, "X-Pinecone-Api-Version": "2026-04"}
@@ -143,7 +143,7 @@ def server():
 
 
 def cleanup_cli(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", "cleanup", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "cleanup", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
 
 
@@ -365,7 +365,7 @@ def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory
             assert cleanup_cli("--base-url", base_url, "--api-key", KEY, "--run-id", run).returncode == 0
         before = snapshot(http)
         process = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY, "-o", str(output),
+            [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY, "-o", str(output),
              "--no-progress", "--seed", "5", "--max-examples", "20", "--wait", "2",
              "--operation", "create_index", "--operation", "describe_index", "--operation", "create_backup",
              "--operation", "create_collection"],
@@ -406,7 +406,7 @@ def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory
 def test_the_end_of_run_cleanup_deletes_what_the_run_made_and_sweeps_only_when_asked(server, tmp_path):
     """``cleanup(client, state, sweep=...)`` as the pytest plugin calls it: a worker (no sweep)
     deletes what it recorded creating; the last one also sweeps the run's prefixed leftovers."""
-    from conformance.cleanup import _http, cleanup
+    from pinecone_conformance.conformance.cleanup import _http, cleanup
 
     base_url, http, _, extra = server
     before = snapshot(http)

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from conformance.cli import build_parser
-from conformance.config import (
+from pinecone_conformance.conformance.cli import build_parser
+from pinecone_conformance.conformance.config import (
     CONFIG_FILE,
     HELP_EPILOG,
     apply_config,
@@ -16,7 +16,7 @@ from conformance.config import (
     find_config,
     load_config,
 )
-from core.errors import UsageError
+from pinecone_conformance.core.errors import UsageError
 
 
 def parse(tmp_path, argv, environ=None):

@@ -13,15 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.findings import FindingStore
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
+from pinecone_conformance.core.findings import FindingStore
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
 
 KEY = "pcsk_CONFORMANCE_TEST_KEY_7f3a9c"
 
 
 def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", *args], capture_output=True, text=True,
                           timeout=timeout)
 
 
@@ -180,7 +180,7 @@ def test_an_interrupted_run_still_cleans_up(tmp_path):
 
     with serve_in_thread(counting) as base_url:
         process = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY, "--seed", "13",
+            [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY, "--seed", "13",
              "--wait", "2", "--max-examples", "20", "-o", str(tmp_path)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         headers = {"Api-Key": KEY}

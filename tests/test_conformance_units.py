@@ -9,14 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from openapi_schema_validator import OAS30WriteValidator
 from referencing import Registry, Resource
 
-from conformance.response_checks import Exchange, check_exchange
-from conformance.validation import ResponseValidator
-from core import domain
-from core.findings import Finding, FindingStore
-from core.redaction import REDACTED, curl_command, redact
-from spec.loader import load
-from strategies import bodies
-from strategies.validity import request_problem
+from pinecone_conformance.conformance.response_checks import Exchange, check_exchange
+from pinecone_conformance.conformance.validation import ResponseValidator
+from pinecone_conformance.core import domain
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.redaction import REDACTED, curl_command, redact
+from pinecone_conformance.spec.loader import load
+from pinecone_conformance.strategies import bodies
+from pinecone_conformance.strategies.validity import request_problem
 
 RAW = load("2026-04").raw
 VALIDATOR = ResponseValidator(RAW)
@@ -194,8 +194,8 @@ def test_request_problem_knows_prose_rules():
 
 
 def test_explicit_nulls_are_told_apart_from_real_errors():
-    from conformance.validation import RequestBodyValidator
-    from core.values import without_nulls
+    from pinecone_conformance.conformance.validation import RequestBodyValidator
+    from pinecone_conformance.core.values import without_nulls
 
     validator = RequestBodyValidator(RAW)
     sdk_style = {"name": "a", "dimension": 3, "metric": "cosine", "spec": {"pod": {
@@ -209,8 +209,8 @@ def test_explicit_nulls_are_told_apart_from_real_errors():
 def test_validators_that_disagree_make_a_finding(tmp_path, monkeypatch):
     import schemathesis.specs.openapi.checks as st_checks
 
-    from conformance import fuzz
-    from conformance.session import RunState, Target
+    from pinecone_conformance.conformance import fuzz
+    from pinecone_conformance.conformance.session import RunState, Target
 
     state = RunState(target=Target("http://x", "k"), raw=RAW, store=FindingStore(tmp_path), seed=1, prefix="pcc-t")
 
@@ -244,8 +244,8 @@ def test_dedicated_read_capacity_needs_node_type_and_scaling():
 def test_a_dropped_connection_is_a_finding_not_a_crash(tmp_path):
     import httpx as httpx_module
 
-    from conformance.scenarios import run_scenario
-    from conformance.session import ApiClient, RunState, Target
+    from pinecone_conformance.conformance.scenarios import run_scenario
+    from pinecone_conformance.conformance.session import ApiClient, RunState, Target
 
     state = RunState(target=Target("http://x", "k"), raw=RAW, store=FindingStore(tmp_path), seed=1, prefix="pcc-t")
 
@@ -258,8 +258,8 @@ def test_a_dropped_connection_is_a_finding_not_a_crash(tmp_path):
 
 
 def test_engine_errors_become_findings():
-    from conformance import fuzz
-    from conformance.session import RunState, Target
+    from pinecone_conformance.conformance import fuzz
+    from pinecone_conformance.conformance.session import RunState, Target
 
     state = RunState(target=Target("http://x", "k"), raw=RAW, store=FindingStore("/nonexistent"), seed=1, prefix="p")
 
@@ -277,9 +277,9 @@ def test_cleanup_sweeps_only_prefixed_resources_across_pages(tmp_path):
     on every page); other people's resources stay."""
     from starlette.testclient import TestClient
 
-    from conformance.cleanup import cleanup
-    from conformance.session import ApiClient, RunState, Target
-    from mockserver.app import create_app
+    from pinecone_conformance.conformance.cleanup import cleanup
+    from pinecone_conformance.conformance.session import ApiClient, RunState, Target
+    from pinecone_conformance.mockserver.app import create_app
 
     app = create_app(api_key="k")
     web = TestClient(app)

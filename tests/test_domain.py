@@ -3,9 +3,9 @@ the suite deliberately narrows are subsets of it."""
 
 from __future__ import annotations
 
-from core import domain
-from mockserver import errors, rules
-from spec.loader import load
+from pinecone_conformance.core import domain
+from pinecone_conformance.mockserver import errors, rules
+from pinecone_conformance.spec.loader import load
 
 
 def test_the_suite_creates_only_where_the_catalogue_says_it_can():

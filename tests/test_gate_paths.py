@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.gate import SKIPPED_STATUS, BudgetLedger, Gate, is_skipped
-from conformance.safety import SafetyPolicy
-from spec.loader import load, operations
+from pinecone_conformance.conformance.gate import SKIPPED_STATUS, BudgetLedger, Gate, is_skipped
+from pinecone_conformance.conformance.safety import SafetyPolicy
+from pinecone_conformance.spec.loader import load, operations
 
 PREFIX = "pcc-abcd1234"
 
@@ -19,7 +19,7 @@ class Upstream:
         self.seen = []
 
     def call(self, method, raw_path, query, headers, body):
-        from conformance.gate import Answer
+        from pinecone_conformance.conformance.gate import Answer
 
         self.seen.append((method, raw_path))
         return Answer(202, [], b"")

@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from core.findings import BODY_EXCERPT_LIMIT, excerpt
-from core.redaction import REDACTED, curl_command, redact, scrubbed_excerpt, secret_forms
-from mockserver.serve import serve_in_thread
-from reports.scrub import redact_data, secret_tuple
+from pinecone_conformance.core.findings import BODY_EXCERPT_LIMIT, excerpt
+from pinecone_conformance.core.redaction import REDACTED, curl_command, redact, scrubbed_excerpt, secret_forms
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.reports.scrub import redact_data, secret_tuple
 
 #: A key with every character that needs escaping somewhere: / + & " ' and a space.
 KEY = "pcsk_Zq9/k3y+with&\"quote'x y"
@@ -184,7 +184,7 @@ def echoed_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("key-leak") / "report"
     with serve_in_thread(echo_app()) as base_url:
         done = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
+            [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
              "--operation", "list_indexes", "--operation", "describe_index", "--max-examples", "2",
              "--seed", "11", "--wait", "1", "-o", str(output), "--no-progress"],
             capture_output=True, text=True, timeout=600)

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from spec.lint import check_document, link_parameter_errors, overlay_problems
-from spec.loader import (
+from pinecone_conformance.spec.lint import check_document, link_parameter_errors, overlay_problems
+from pinecone_conformance.spec.loader import (
     CONTRACT_VERSION,
     SpecError,
     is_runtime_expression,

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.deviations import ALL_OPERATIONS, CATALOG, CATEGORIES
-from mockserver.document import raw_document, routes
-from mockserver.settings import ManualClock, MockSettings
-from spec.loader import operations
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.deviations import ALL_OPERATIONS, CATALOG, CATEGORIES
+from pinecone_conformance.mockserver.document import raw_document, routes
+from pinecone_conformance.mockserver.settings import ManualClock, MockSettings
+from pinecone_conformance.spec.loader import operations
 
 KEY = "probe-key"
 VERSION = {"X-Pinecone-Api-Version": "2026-04"}
@@ -238,7 +238,7 @@ def test_deviations_combine():
 
 
 def test_every_deviation_names_its_authority():
-    from mockserver.deviations import AUTHORITIES, Deviation
+    from pinecone_conformance.mockserver.deviations import AUTHORITIES, Deviation
 
     for deviation in CATALOG.values():
         assert deviation.authority in AUTHORITIES
@@ -256,7 +256,7 @@ def test_every_deviation_names_its_authority():
 
 
 def _client(deviations=()):
-    from mockserver.testing import CheckedClient
+    from pinecone_conformance.mockserver.testing import CheckedClient
 
     return CheckedClient(_fresh(deviations), api_key=KEY, check=not deviations)
 

@@ -16,11 +16,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.faults import ConnectionDropped, Fault, FaultPlan, parse_duration, parse_fault
-from mockserver.serve import serve_in_thread
-from mockserver.settings import MockSettings
-from mockserver.testing import CheckedClient, serverless
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.faults import (
+    ConnectionDropped,
+    Fault,
+    FaultPlan,
+    parse_duration,
+    parse_fault,
+)
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.settings import MockSettings
+from pinecone_conformance.mockserver.testing import CheckedClient, serverless
 
 HEADERS = {"Api-Key": "test-key", "X-Pinecone-Api-Version": "2026-04"}
 CLI = str(Path(sys.executable).with_name("pinecone-conformance"))

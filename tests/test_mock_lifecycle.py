@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.settings import ManualClock, MockSettings
-from mockserver.testing import CheckedClient, pod, serverless
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.settings import ManualClock, MockSettings
+from pinecone_conformance.mockserver.testing import CheckedClient, pod, serverless
 
 DELAY = 10.0
 

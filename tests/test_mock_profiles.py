@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.app import create_app, missing_version_status
-from mockserver.document import documented_statuses, raw_document
-from mockserver.policy import Policy
-from mockserver.profiles import DIFFERENCES, PROFILES, SAME_IN_BOTH, profile_policy
-from mockserver.testing import CheckedClient, pod, serverless
-from spec.loader import operations
+from pinecone_conformance.mockserver.app import create_app, missing_version_status
+from pinecone_conformance.mockserver.document import documented_statuses, raw_document
+from pinecone_conformance.mockserver.policy import Policy
+from pinecone_conformance.mockserver.profiles import DIFFERENCES, PROFILES, SAME_IN_BOTH, profile_policy
+from pinecone_conformance.mockserver.testing import CheckedClient, pod, serverless
+from pinecone_conformance.spec.loader import operations
 
 CLI = str(Path(sys.executable).with_name("pinecone-conformance"))
 

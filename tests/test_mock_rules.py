@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.settings import MockSettings
-from mockserver.testing import CheckedClient, pod, serverless, sparse
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.settings import MockSettings
+from pinecone_conformance.mockserver.testing import CheckedClient, pod, serverless, sparse
 
 
 @pytest.fixture
@@ -195,7 +195,7 @@ def test_byoc_index(client):
 
 
 def test_combined_deviations_never_crash():
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     client = CheckedClient(create_app(deviations=list(CATALOG)), check=False)
     for response in (client.post("/indexes/none/backups", json={}), client.get("/indexes/none"),

@@ -14,11 +14,11 @@ import json
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.bodies import MAX_NESTING
-from mockserver.serve import serve_in_thread
-from mockserver.settings import MockSettings
-from mockserver.testing import CheckedClient, serverless
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.bodies import MAX_NESTING
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.settings import MockSettings
+from pinecone_conformance.mockserver.testing import CheckedClient, serverless
 
 HEADERS = {"Api-Key": "test-key", "X-Pinecone-Api-Version": "2026-04", "Content-Type": "application/json"}
 LIMIT = 4096  # a small body limit, so the tests need not send megabytes

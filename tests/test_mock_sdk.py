@@ -15,8 +15,8 @@ pinecone = pytest.importorskip("pinecone")
 from pinecone import Pinecone, PodSpec, ServerlessSpec  # noqa: E402
 from pinecone.errors.exceptions import ConflictError, ForbiddenException, NotFoundException  # noqa: E402
 
-from mockserver.app import create_app  # noqa: E402
-from mockserver.serve import serve_in_thread  # noqa: E402
+from pinecone_conformance.mockserver.app import create_app  # noqa: E402
+from pinecone_conformance.mockserver.serve import serve_in_thread  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

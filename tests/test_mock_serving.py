@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
-from mockserver.testing import CheckedClient, serverless
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.testing import CheckedClient, serverless
 
 HEADERS = {"Api-Key": "test-key", "X-Pinecone-Api-Version": "2026-04", "Content-Type": "application/json"}
 CLI = str(Path(sys.executable).with_name("pinecone-conformance"))
@@ -112,7 +112,7 @@ def test_list_deviations_prints_an_aligned_table():
     result = subprocess.run([CLI, "mock", "--list-deviations"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    from mockserver.deviations import CATALOG
+    from pinecone_conformance.mockserver.deviations import CATALOG
 
     assert len(lines) == len(CATALOG) + 1 and lines[0].split() == ["NAME", "CATEGORY", "DESCRIPTION"]
     columns = {line.index(line.split()[1], len(line.split()[0])) for line in lines}

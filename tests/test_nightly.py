@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
-from reports.github import DEFAULT_ANNOTATION_LIMIT
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.reports.github import DEFAULT_ANNOTATION_LIMIT
 
 KEY = "pcsk_NIGHTLY_TEST_KEY_1a2b"
 #: The gate is judged, not the run: one operation through which the deviation below shows
@@ -22,7 +22,7 @@ SMALL = ["--seed", "7", "--max-examples", "2", "--operation", "describe_index", 
 
 
 def _run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 600):
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
 
 

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
 
 KEY = "pcsk_NO_FALSE_GREENS_KEY_9z8y"
 
@@ -22,7 +22,7 @@ def _python(code: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 
 def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", "run", "--no-progress", *args],
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--no-progress", *args],
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -31,13 +31,12 @@ def test_a_check_that_crashes_makes_the_run_exit_2(tmp_path):
     """A bug in one of our checks must never read as 'conformant'."""
     done = _python(f"""
         import sys
-        import conformance.response_checks as checks
-
+        import pinecone_conformance.conformance.response_checks as checks
         def broken(exchange):
             raise RuntimeError("a check with a bug")
 
         checks.ALL_CHECKS = checks.ALL_CHECKS + (broken,)
-        from conformance.cli import main
+        from pinecone_conformance.conformance.cli import main
         sys.exit(main(["run", "--seed", "2", "--operation", "list_indexes", "--max-examples", "1",
                        "--phase", "examples", "--phase", "scenarios", "-o", {str(tmp_path)!r}, "--no-progress"]))
     """)

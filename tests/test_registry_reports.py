@@ -3,13 +3,18 @@ order and citations come from there, and a registered check that ran nowhere is 
 
 import xml.etree.ElementTree as ET
 
-from conformance.registry import CHECKS
-from conformance.response_checks import ALL_CHECKS, Exchange, ResponseCheck, applicable_checks
-from core.findings import Finding
-from core.run_record import RunRecord
-from reports import junit, markdown
-from reports.facts import matrix, never_ran
-from reports.grouping import group
+from pinecone_conformance.conformance.registry import CHECKS
+from pinecone_conformance.conformance.response_checks import (
+    ALL_CHECKS,
+    Exchange,
+    ResponseCheck,
+    applicable_checks,
+)
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports import junit, markdown
+from pinecone_conformance.reports.facts import matrix, never_ran
+from pinecone_conformance.reports.grouping import group
 
 
 def record(**fields) -> RunRecord:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conformance.cli import main
-from core.findings import Finding
-from core.redaction import REDACTED
-from core.run_record import RunRecord
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
-from mockserver.testing import serverless
-from reports import write_reports
-from reports.findings_json import load
+from pinecone_conformance.conformance.cli import main
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import REDACTED
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.testing import serverless
+from pinecone_conformance.reports import write_reports
+from pinecone_conformance.reports.findings_json import load
 
 KEY = "replay-key"
 HEADERS = {"Api-Key": REDACTED, "X-Pinecone-Api-Version": "2026-04", "Content-Type": "application/json"}

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
-from core.findings import Finding, FindingStore
-from core.run_record import RunRecord
-from reports import write_reports
-from reports.compare import compare
-from reports.findings_json import load
+from pinecone_conformance.conformance.cli import main
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports import write_reports
+from pinecone_conformance.reports.compare import compare
+from pinecone_conformance.reports.findings_json import load
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"
 FIXED_ONLY = Finding("status-code", "missing_resource_404", "error", "describe_collection of a missing resource: "

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from junitparser import Failure, JUnitXml
 
-from reports.findings_json import validation_errors
+from pinecone_conformance.reports.findings_json import validation_errors
 
 KEY = "pcsk_TESTKEY_e2e_9d4c7a_RecognisableSecret"
 DEVIATION = "dimension-as-string"
@@ -26,7 +26,7 @@ OUTPUTS = ("findings.json", "junit.xml", "summary.md", "report.html")
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PINECONE_API_KEY": KEY}
-    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance.conformance.cli", *args], capture_output=True, text=True,
                           env=env, timeout=300, stdin=subprocess.DEVNULL)
 
 

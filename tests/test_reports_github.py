@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from core.findings import Finding
-from reports.github import (
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.reports.github import (
     SUMMARY_LIMIT_BYTES,
     annotations,
     command,
@@ -16,7 +16,7 @@ from reports.github import (
     in_github_actions,
     write_step_summary,
 )
-from reports.grouping import group
+from pinecone_conformance.reports.grouping import group
 
 COMMAND = re.compile(r"^::(?P<level>error|warning|notice)(?: (?P<props>[^:]*))?::(?P<data>.*)$")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.findings import Finding, FindingStore
-from core.run_record import RunRecord
-from reports.facts import FAIL, PASS, coverage, matrix, verdict
-from reports.grouping import DOCUMENT, group
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports.facts import FAIL, PASS, coverage, matrix, verdict
+from pinecone_conformance.reports.grouping import DOCUMENT, group
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"
 

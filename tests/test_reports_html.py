@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from core.findings import Finding, FindingStore
-from core.run_record import RunRecord
-from reports import write_reports
-from reports.facts import matrix
-from reports.grouping import group
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports import write_reports
+from pinecone_conformance.reports.facts import matrix
+from pinecone_conformance.reports.grouping import group
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"
 CHROMIUM = Path("/usr/bin/chromium")

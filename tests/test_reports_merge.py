@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from conformance.cli import main
-from core.errors import UsageError
-from core.findings import FindingStore
-from core.run_record import FINDINGS_DIR, RunRecord
-from reports import write_reports
-from reports.findings_json import load, validation_errors
-from reports.merge import load_shard, merge, merge_records
+from pinecone_conformance.conformance.cli import main
+from pinecone_conformance.core.errors import UsageError
+from pinecone_conformance.core.findings import FindingStore
+from pinecone_conformance.core.run_record import FINDINGS_DIR, RunRecord
+from pinecone_conformance.reports import write_reports
+from pinecone_conformance.reports.findings_json import load, validation_errors
+from pinecone_conformance.reports.merge import load_shard, merge, merge_records
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"
 #: Fields that legitimately differ between a run and its merged shards.

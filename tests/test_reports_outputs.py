@@ -11,11 +11,17 @@ import pytest
 from jsonschema import Draft202012Validator
 from junitparser import Error, Failure, JUnitXml
 
-from core.findings import Finding, FindingStore
-from core.run_record import RunRecord
-from reports import findings_json, write_reports
-from reports.findings_json import SCHEMA_VERSION, InvalidFindingsFile, load, schema, validation_errors
-from reports.junit import xml_safe
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports import findings_json, write_reports
+from pinecone_conformance.reports.findings_json import (
+    SCHEMA_VERSION,
+    InvalidFindingsFile,
+    load,
+    schema,
+    validation_errors,
+)
+from pinecone_conformance.reports.junit import xml_safe
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from reports.progress import Progress
+from pinecone_conformance.reports.progress import Progress
 
 
 class FakeTty(io.StringIO):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.findings import Finding, FindingStore
-from core.run_record import RunRecord
-from reports import write_reports
+from pinecone_conformance.core.findings import Finding, FindingStore
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports import write_reports
 
 FIXTURE = Path(__file__).parent / "data" / "reports" / "run"
 KEY = "pcsk_TESTKEY_5b1e9c_RecognisableSecret"
@@ -59,7 +59,7 @@ def test_without_the_secret_the_key_would_leak(tmp_path):
 
 
 def test_findings_json_writer_alone_redacts(tmp_path):
-    from reports.findings_json import load, write
+    from pinecone_conformance.reports.findings_json import load, write
 
     findings, record = leaky_inputs()
     path = write(tmp_path / "findings.json", findings, record, secrets=(KEY,))

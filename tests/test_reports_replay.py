@@ -7,17 +7,17 @@ import json
 import httpx
 import pytest
 
-from conformance.cli import main
-from core.findings import Finding
-from core.redaction import REDACTED, curl_command
-from core.run_record import RunRecord
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
-from mockserver.testing import serverless
-from reports import write_reports
-from reports.findings_json import load
-from reports.har import FINDINGS_HAR, render_har, write_har
-from reports.replay import GONE, STILL_THERE, Replayed, find_group, target_url, verdict
+from pinecone_conformance.conformance.cli import main
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.redaction import REDACTED, curl_command
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.testing import serverless
+from pinecone_conformance.reports import write_reports
+from pinecone_conformance.reports.findings_json import load
+from pinecone_conformance.reports.har import FINDINGS_HAR, render_har, write_har
+from pinecone_conformance.reports.replay import GONE, STILL_THERE, Replayed, find_group, target_url, verdict
 
 KEY = "test-key"
 HEADERS = {"Api-Key": KEY, "X-Pinecone-Api-Version": "2026-04", "Content-Type": "application/json"}

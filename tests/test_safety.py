@@ -17,7 +17,7 @@ import anyio
 import httpx
 import pytest
 
-from conformance.gate import (
+from pinecone_conformance.conformance.gate import (
     BUDGET,
     SKIPPED_STATUS,
     Answer,
@@ -26,7 +26,7 @@ from conformance.gate import (
     TransportFailure,
     retry_delay,
 )
-from conformance.safety import (
+from pinecone_conformance.conformance.safety import (
     PAID,
     READ_ONLY,
     SAFETY,
@@ -37,9 +37,9 @@ from conformance.safety import (
     refusal,
     routes,
 )
-from mockserver.app import create_app
-from mockserver.serve import serve_in_thread
-from spec.loader import load, operations
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.spec.loader import load, operations
 
 KEY = "pcsk_SAFETY_TEST_KEY_0b1c2d"
 OPS = operations(load().raw)
@@ -265,7 +265,7 @@ def _snapshot(client: httpx.Client) -> dict:
 
 
 def _run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", "run", *args, "--no-progress"],
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", *args, "--no-progress"],
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -277,7 +277,7 @@ def _names_in(method: str, path: str, body: bytes) -> list[str]:
     except ValueError:
         data = None
     if isinstance(data, dict):
-        from conformance.safety import body_name_fields
+        from pinecone_conformance.conformance.safety import body_name_fields
 
         names += [data[k] for k in body_name_fields(operation_id) if isinstance(data.get(k), str)]
     return names
@@ -287,7 +287,7 @@ def _names_in(method: str, path: str, body: bytes) -> list[str]:
 def test_a_full_default_run_writes_to_nothing_it_did_not_create(tmp_path):
     """The issue's bar: bystanders named like the document's examples; a full default run; the
     server saw no write naming any of them, they are unchanged, and nothing is left over."""
-    from core.domain import is_valid_name
+    from pinecone_conformance.core.domain import is_valid_name
 
     recorder = Recorder(create_app(api_key=KEY))
     with serve_in_thread(recorder) as base_url:
@@ -391,8 +391,8 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
     """429 (with Retry-After), 503, latency and dropped connections in front of the mock: the run
     ends without a crash, every fault is retried or reported (never a traceback), the budget
     holds, throttling is never a contract finding, and cleanup leaves nothing of the run behind."""
-    from core.findings import FindingStore
-    from mockserver.faults import Fault, FaultPlan
+    from pinecone_conformance.core.findings import FindingStore
+    from pinecone_conformance.mockserver.faults import Fault, FaultPlan
 
     # Each 429 makes the run wait its Retry-After (0 to 1 s): at 20 % of the requests the run
     # slept for about 90 s; at 2 % there are still a dozen or more, in both of their forms.
@@ -424,8 +424,8 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
 
 
 def test_a_429_that_outlives_its_retries_is_a_throttling_note(tmp_path):
-    from conformance.session import ApiClient, RunState, Target
-    from core.findings import FindingStore
+    from pinecone_conformance.conformance.session import ApiClient, RunState, Target
+    from pinecone_conformance.core.findings import FindingStore
 
     async def always_throttled(scope, receive, send):
         await send({"type": "http.response.start", "status": 429,

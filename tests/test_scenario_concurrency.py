@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.concurrency import Footprint, ScenarioPool, ScenarioStopped
-from conformance.scenarios import FOOTPRINTS, SCENARIOS
-from mockserver.app import create_app
-from mockserver.faults import FaultPlan
-from mockserver.serve import serve_in_thread
-from mockserver.settings import MockSettings
+from pinecone_conformance.conformance.concurrency import Footprint, ScenarioPool, ScenarioStopped
+from pinecone_conformance.conformance.scenarios import FOOTPRINTS, SCENARIOS
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.faults import FaultPlan
+from pinecone_conformance.mockserver.serve import serve_in_thread
+from pinecone_conformance.mockserver.settings import MockSettings
 
 KEY = "pcsk_SCENARIO_CONCURRENCY_KEY_4q7w"
 RUN_ID = "concur01"
@@ -120,7 +120,7 @@ def test_a_crash_is_raised_by_its_own_scenario_only():
 
 
 def test_stop_cancels_what_has_not_started_and_ends_the_running_at_their_next_request(monkeypatch):
-    from conformance.session import ApiClient
+    from pinecone_conformance.conformance.session import ApiClient
 
     monkeypatch.setattr(ApiClient, "call", lambda self, operation_id, **kwargs: None)  # a server that answers nothing
     sent = []
@@ -208,7 +208,7 @@ def _slow_mock(deviations=()):
 
 
 def _run(base_url: str, output: Path, *args: str, workers: int = 4) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
                            "--phase", "scenarios", "--scenario-workers", str(workers), "--run-id", RUN_ID,
                            "--seed", "7", "--wait", "20", "-o", str(output), "--no-progress", *args],
                           capture_output=True, text=True, timeout=600)
@@ -300,7 +300,7 @@ def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_pat
     recorder = Recorder(create_app(api_key=KEY, settings=MockSettings(lifecycle_delay=5.0)))
     with serve_in_thread(recorder) as base_url:
         process = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY, "--phase",
+            [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY, "--phase",
              "scenarios", "--scenario-workers", "4", "--run-id", RUN_ID, "--seed", "7", "--wait", "60",
              "-o", str(tmp_path), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
@@ -351,12 +351,12 @@ def test_four_workers_find_the_same_deviations_run_after_run(tmp_path):
     deviations that several scenarios see, two runs with four workers find the same groups
     (fingerprints), caught by the same scenarios. (How often a listing shows another running
     scenario's resource, on a server that lists what it should not, may vary: not the groups.)"""
-    from core.findings import FindingStore
+    from pinecone_conformance.core.findings import FindingStore
 
     found = []
     for attempt in ("one", "two"):
         output = tmp_path / attempt
-        done = subprocess.run([sys.executable, "-m", "conformance", "run", "--phase", "scenarios",
+        done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--phase", "scenarios",
                                "--scenario-workers", "4", "--seed", "7", "--run-id", RUN_ID, "--profile", "production",
                                "--deviation", "deleted-index-still-listed", "--deviation", "index-backups-unfiltered",
                                "--deviation", "tag-deletion-ignored", "-o", str(output), "--no-progress"],

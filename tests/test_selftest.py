@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import KILL_MATRIX_PARTS_DIR
 
-from conformance.selftest import (
+from pinecone_conformance.conformance.selftest import (
     COVERAGE_DEPTH,
     KINDS_FOR_CATEGORY,
     OPERATIONS_PER_RUN,
@@ -25,7 +25,7 @@ from conformance.selftest import (
     render,
     row_record,
 )
-from mockserver.deviations import CATALOG
+from pinecone_conformance.mockserver.deviations import CATALOG
 
 #: How many test items share the matrix: more than the two workers, so that neither waits long
 #: for the other's last part; few, as each part starts a worker process of its own (~2 s).
@@ -114,8 +114,7 @@ def test_one_worker_runs_each_deviation_alone(tmp_path):
 def test_a_deviation_whose_worker_died_is_run_alone(tmp_path, monkeypatch):
     import sys
 
-    import conformance.selftest as selftest
-
+    import pinecone_conformance.conformance.selftest as selftest
     monkeypatch.setattr(selftest, "_worker_command", lambda **_: [sys.executable, "-c", "pass"])
     rows = kill_matrix(CHEAP[:1], seed=1, max_examples=2, parallel=1, workdir=tmp_path)
     assert rows[0].caught and rows[0].exit_code == 1 and rows[0].checks

@@ -6,8 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.shard import assign, estimated_cost, parse_shard, plan, select, shard_run_id, work_items
-from core.errors import UsageError
+from pinecone_conformance.conformance.shard import (
+    assign,
+    estimated_cost,
+    parse_shard,
+    plan,
+    select,
+    shard_run_id,
+    work_items,
+)
+from pinecone_conformance.core.errors import UsageError
 
 OPERATIONS = ["list_indexes", "create_index", "describe_index", "delete_index", "configure_index",
               "create_collection", "list_collections", "describe_collection", "delete_collection",

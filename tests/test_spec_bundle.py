@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spec.loader import resolve
+from pinecone_conformance.spec.loader import resolve
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "spec" / "seed-db_control_2026-04.flattened.txt"

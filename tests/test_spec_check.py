@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.cli import main
-from core.findings import SEVERITIES, Finding
-from spec.lint import check_document, format_table
-from spec.loader import available_versions, load
+from pinecone_conformance.conformance.cli import main
+from pinecone_conformance.core.findings import SEVERITIES, Finding
+from pinecone_conformance.spec.lint import check_document, format_table
+from pinecone_conformance.spec.loader import available_versions, load
 
 DATA = Path(__file__).parent / "data"
 
@@ -223,7 +223,7 @@ def test_every_finding_has_its_line_and_column(findings_2026_04, text_2026_04):
 
 
 def test_severities_come_from_the_rule_registry(findings_2026_04):
-    from spec.lint import RULES
+    from pinecone_conformance.spec.lint import RULES
 
     for finding in findings_2026_04:
         assert finding.severity == RULES[finding.check].severity, finding.check
@@ -602,7 +602,7 @@ VALID_SPEC = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
 
 
 def test_synthetic_document_is_clean_and_valid():
-    from spec.loader import validate_document
+    from pinecone_conformance.spec.loader import validate_document
 
     document = _document()
     validate_document(document)
@@ -820,13 +820,13 @@ def _clean_text() -> str:
 
 
 def _check_text(text: str) -> list[Finding]:
-    from spec.loader import parse_yaml
+    from pinecone_conformance.spec.loader import parse_yaml
 
     return check_document(parse_yaml(text), text)
 
 
 def test_clean_synthetic_document_passes_every_rule(capsys):
-    from spec.loader import parse_yaml, validate_document
+    from pinecone_conformance.spec.loader import parse_yaml, validate_document
 
     validate_document(parse_yaml(_clean_text()))
     assert _check_text(_clean_text()) == []
@@ -941,14 +941,14 @@ PART_TWO_CASES = {
 
 @pytest.mark.parametrize("case", sorted(PART_TWO_CASES))
 def test_part_two_rule_fires_on_its_broken_copy(case):
-    from spec.loader import parse_yaml
+    from pinecone_conformance.spec.loader import parse_yaml
 
     edit, expected = PART_TWO_CASES[case]
     raw = parse_yaml(_clean_text())
     edit(raw)
     findings = check_document(raw)
     assert _pairs(findings) == expected
-    from spec.lint import RULES
+    from pinecone_conformance.spec.lint import RULES
 
     assert all(f.severity == RULES[f.check].severity for f in findings)
 

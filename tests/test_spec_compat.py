@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from spec.diff import diff_documents
-from spec.loader import load
+from pinecone_conformance.spec.diff import diff_documents
+from pinecone_conformance.spec.loader import load
 
 SMALL = ("--operation", "describe_index", "--operation", "list_indexes", "--max-examples", "2", "--no-progress",
          "--seed", "7")
 
 
 def run_contract(version: str, output: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", "run", "--spec", version, *SMALL, "-o", str(output)],
+    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--spec", version, *SMALL, "-o", str(output)],
                           capture_output=True, text=True, timeout=600)
 
 

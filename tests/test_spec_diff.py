@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 import yaml
 
-from conformance.cli import main
-from spec.diff import RULES, diff, diff_documents
-from spec.diff.render import FORMAT_VERSION, RENDERERS, to_json_document
-from spec.loader import available_versions, load, parse_yaml
+from pinecone_conformance.conformance.cli import main
+from pinecone_conformance.spec.diff import RULES, diff, diff_documents
+from pinecone_conformance.spec.diff.render import FORMAT_VERSION, RENDERERS, to_json_document
+from pinecone_conformance.spec.loader import available_versions, load, parse_yaml
 
 DATA = Path(__file__).parent / "data"
 DIFF_DATA = DATA / "diff"
@@ -56,7 +56,7 @@ def _pair(case: dict) -> tuple[dict, dict]:
 
 
 def test_base_document_is_valid_openapi():
-    from spec.loader import validate_document
+    from pinecone_conformance.spec.loader import validate_document
 
     validate_document(BASE, "base.yaml")
     for case in CASES:

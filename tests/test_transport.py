@@ -15,7 +15,7 @@ import pytest
 import requests
 import schemathesis
 
-from conformance.gate import (
+from pinecone_conformance.conformance.gate import (
     BUDGET,
     SKIPPED_STATUS,
     Answer,
@@ -25,11 +25,16 @@ from conformance.gate import (
     TransportFailure,
     is_skipped,
 )
-from conformance.safety import SafetyPolicy
-from conformance.transport import GateTransport, gate_http_client, route_through_gate, wire_request
-from mockserver.app import create_app
-from mockserver.faults import Fault, FaultPlan
-from spec.loader import load, operations
+from pinecone_conformance.conformance.safety import SafetyPolicy
+from pinecone_conformance.conformance.transport import (
+    GateTransport,
+    gate_http_client,
+    route_through_gate,
+    wire_request,
+)
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.faults import Fault, FaultPlan
+from pinecone_conformance.spec.loader import load, operations
 
 KEY = "test-key"
 PREFIX = "pcc-abcd1234"
@@ -212,8 +217,8 @@ def test_schemathesis_cases_reach_the_server_only_through_the_gate():
 
 
 def test_a_server_at_a_url_is_reached_with_its_answer_intact_and_failures_as_transport_failures():
-    from conformance.gate import HttpUpstream
-    from mockserver.serve import serve_in_thread
+    from pinecone_conformance.conformance.gate import HttpUpstream
+    from pinecone_conformance.mockserver.serve import serve_in_thread
 
     with serve_in_thread(create_app(KEY)) as base_url:
         upstream = HttpUpstream(base_url, timeout=10)

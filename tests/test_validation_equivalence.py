@@ -26,7 +26,7 @@ import pytest
 from openapi_core import Config, OpenAPI
 from test_mock_deviations import run_probe
 
-from conformance.validation import (
+from pinecone_conformance.conformance.validation import (
     Problem,
     RequestBodyValidator,
     ResponseValidator,
@@ -36,11 +36,11 @@ from conformance.validation import (
     _Response,
     tighten_enums,
 )
-from mockserver.app import create_app
-from mockserver.deviations import CATALOG
-from mockserver.document import routes
-from mockserver.settings import ManualClock, MockSettings
-from spec.loader import load
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.deviations import CATALOG
+from pinecone_conformance.mockserver.document import routes
+from pinecone_conformance.mockserver.settings import ManualClock, MockSettings
+from pinecone_conformance.spec.loader import load
 
 RAW = load("2026-04").raw
 KEY = "probe-key"  # the probe's key

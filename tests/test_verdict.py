@@ -2,10 +2,10 @@
 
 import pytest
 
-from core import verdict
-from core.findings import Finding
-from core.run_record import RunRecord
-from reports.facts import verdict as report_verdict
+from pinecone_conformance.core import verdict
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.run_record import RunRecord
+from pinecone_conformance.reports.facts import verdict as report_verdict
 
 
 def finding(severity: str) -> Finding:

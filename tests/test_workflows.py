@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.cli import build_parser
+from pinecone_conformance.conformance.cli import build_parser
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 NIGHTLY = WORKFLOWS / "nightly.yml"

@@ -13,22 +13,32 @@ from collections.abc import Callable
 
 import httpx
 
-from conformance.concurrency import Footprint
-from conformance.scenarios.access import api_version_header, authentication
-from conformance.scenarios.backups import backup_and_restore, pagination_walk
-from conformance.scenarios.base import Scenario, ScenarioAbort, ScenarioNotRun
-from conformance.scenarios.bodies import boundary_bodies, boundary_model_bodies
-from conformance.scenarios.collections import pod_index_and_collection
-from conformance.scenarios.indexes import (
+from pinecone_conformance.conformance.concurrency import Footprint
+from pinecone_conformance.conformance.scenarios.access import api_version_header, authentication
+from pinecone_conformance.conformance.scenarios.backups import backup_and_restore, pagination_walk
+from pinecone_conformance.conformance.scenarios.base import Scenario, ScenarioAbort, ScenarioNotRun
+from pinecone_conformance.conformance.scenarios.bodies import boundary_bodies, boundary_model_bodies
+from pinecone_conformance.conformance.scenarios.collections import pod_index_and_collection
+from pinecone_conformance.conformance.scenarios.indexes import (
     create_for_model,
     defaults_filled,
     protected_at_creation,
     serverless_index_lifecycle,
     sparse_index,
 )
-from conformance.scenarios.invariants import list_and_describe_agree
-from conformance.scenarios.validation import boundaries_accepted, input_validation, missing_resources
-from conformance.session import ApiClient, BudgetExhausted, RunState, SkippedRequest, TransportFailure
+from pinecone_conformance.conformance.scenarios.invariants import list_and_describe_agree
+from pinecone_conformance.conformance.scenarios.validation import (
+    boundaries_accepted,
+    input_validation,
+    missing_resources,
+)
+from pinecone_conformance.conformance.session import (
+    ApiClient,
+    BudgetExhausted,
+    RunState,
+    SkippedRequest,
+    TransportFailure,
+)
 
 #: name -> (function, the operations it exercises). The self-test and --operation use the latter.
 SCENARIOS: dict[str, tuple[Callable[[Scenario], None], tuple[str, ...]]] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.scenarios.base import SUCCESS, Scenario, expect_rejected
+from pinecone_conformance.conformance.scenarios.base import SUCCESS, Scenario, expect_rejected
 
 
 def authentication(s: Scenario) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.scenarios.base import (
+from pinecone_conformance.conformance.scenarios.base import (
     SERVERLESS,
     SUCCESS,
     Scenario,

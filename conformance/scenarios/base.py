@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from conformance.registry import CHECKS
-from conformance.session import ApiClient, Reply, RunState, eventually
-from core import domain
-from core.redaction import scrubbed_excerpt
+from pinecone_conformance.conformance.registry import CHECKS
+from pinecone_conformance.conformance.session import ApiClient, Reply, RunState, eventually
+from pinecone_conformance.core import domain
+from pinecone_conformance.core.redaction import scrubbed_excerpt
 
 SERVERLESS = {"serverless": {"cloud": domain.DEFAULT_CLOUD, "region": domain.DEFAULT_REGION}}
 

@@ -9,7 +9,7 @@ any is an error, a refusal of a valid body a warning.
 
 from __future__ import annotations
 
-from conformance.scenarios.base import (
+from pinecone_conformance.conformance.scenarios.base import (
     PROJECT_LIMITS,
     SERVERLESS,
     SUCCESS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.scenarios.base import (
+from pinecone_conformance.conformance.scenarios.base import (
     SUCCESS,
     Scenario,
     create,
@@ -13,7 +13,7 @@ from conformance.scenarios.base import (
     listed_names,
     wait_ready,
 )
-from core import domain
+from pinecone_conformance.core import domain
 
 
 def pod_index_and_collection(s: Scenario) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.scenarios.base import (
+from pinecone_conformance.conformance.scenarios.base import (
     SERVERLESS,
     SUCCESS,
     Scenario,
@@ -15,7 +15,7 @@ from conformance.scenarios.base import (
     listed_names,
     wait_ready,
 )
-from core import domain
+from pinecone_conformance.core import domain
 
 
 def serverless_index_lifecycle(s: Scenario) -> None:

@@ -9,7 +9,7 @@ with the list) without naming any particular one.
 
 from __future__ import annotations
 
-from conformance.scenarios.base import (
+from pinecone_conformance.conformance.scenarios.base import (
     SERVERLESS,
     SUCCESS,
     Reply,

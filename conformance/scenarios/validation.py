@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.scenarios.base import (
+from pinecone_conformance.conformance.scenarios.base import (
     PROJECT_LIMITS,
     SERVERLESS,
     SUCCESS,
@@ -10,7 +10,7 @@ from conformance.scenarios.base import (
     delete_index,
     expect_rejected,
 )
-from strategies.bodies import invalid_create_index_bodies, invalid_names
+from pinecone_conformance.strategies.bodies import invalid_create_index_bodies, invalid_names
 
 
 def input_validation(s: Scenario) -> None:

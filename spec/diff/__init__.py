@@ -20,11 +20,11 @@ import os
 import sys
 from pathlib import Path
 
-from core.errors import EXIT_FINDINGS, EXIT_OK
-from spec.diff.compare import Change, Place, compare_documents, matched_operations
-from spec.diff.render import RENDERERS, DiffResult, Side
-from spec.diff.rules import LEVELS, RULES
-from spec.loader import Document, load
+from pinecone_conformance.core.errors import EXIT_FINDINGS, EXIT_OK
+from pinecone_conformance.spec.diff.compare import Change, Place, compare_documents, matched_operations
+from pinecone_conformance.spec.diff.render import RENDERERS, DiffResult, Side
+from pinecone_conformance.spec.diff.rules import LEVELS, RULES
+from pinecone_conformance.spec.loader import Document, load
 
 __all__ = ["LEVELS", "RULES", "Change", "DiffResult", "Place", "diff", "diff_documents", "main_diff"]
 
@@ -56,7 +56,7 @@ def diff_documents(old: str | Path, new: str | Path, fail_on: str = "breaking") 
 
 def _positions(old: Document, new: Document, changes: list[Change]) -> dict:
     """Line and column of each change's location in its YAML file (for annotations)."""
-    from spec.lint.source import Source  # the spec check's map of pointers to lines
+    from pinecone_conformance.spec.lint.source import Source  # the spec check's map of pointers to lines
 
     sources = {True: Source.parse(old.path.read_text(encoding="utf-8", errors="replace")),
                False: Source.parse(new.path.read_text(encoding="utf-8", errors="replace"))}

@@ -15,8 +15,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from spec.diff.flatten import ALWAYS, NEVER, deref, escape, flatten
-from spec.diff.rules import LEVELS, OPERATION, REQUEST, RESPONSE, Hit, applies, compare_nodes, level_of
+from pinecone_conformance.spec.diff.flatten import ALWAYS, NEVER, deref, escape, flatten
+from pinecone_conformance.spec.diff.rules import (
+    LEVELS,
+    OPERATION,
+    REQUEST,
+    RESPONSE,
+    Hit,
+    applies,
+    compare_nodes,
+    level_of,
+)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -19,7 +19,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 
-from core.errors import SpecError
+from pinecone_conformance.core.errors import SpecError
 
 #: Required-ness of a property in its parent, over the parent's alternatives (oneOf members).
 ALWAYS, SOME, NEVER = "always", "some", "never"

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from spec.diff.compare import Change
-from spec.diff.rules import LEVELS
+from pinecone_conformance.spec.diff.compare import Change
+from pinecone_conformance.spec.diff.rules import LEVELS
 
 FORMAT = "pinecone-conformance/spec-diff"
 FORMAT_VERSION = 1

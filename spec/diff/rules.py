@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from spec.diff.flatten import ALWAYS, BOUNDS, MISSING, NEVER, SOME, Node, canonical
+from pinecone_conformance.spec.diff.flatten import ALWAYS, BOUNDS, MISSING, NEVER, SOME, Node, canonical
 
 BREAKING, WARNING, INFO = "breaking", "warning", "info"
 LEVELS = (BREAKING, WARNING, INFO)

@@ -10,11 +10,11 @@ portability), :mod:`~spec.lint.rules` (the registry: id, severity, why), :mod:`~
 (table, JSON, SARIF, GitHub) and :mod:`~spec.lint.check` (the whole check and the command).
 """
 
-from spec.lint.check import check_document, main_check
-from spec.lint.examples import ExampleSite, example_sites
-from spec.lint.links import link_parameter_errors, overlay_problems
-from spec.lint.render import format_table, summary, to_sarif
-from spec.lint.rules import RULES, Rule, filter_findings
+from pinecone_conformance.spec.lint.check import check_document, main_check
+from pinecone_conformance.spec.lint.examples import ExampleSite, example_sites
+from pinecone_conformance.spec.lint.links import link_parameter_errors, overlay_problems
+from pinecone_conformance.spec.lint.render import format_table, summary, to_sarif
+from pinecone_conformance.spec.lint.rules import RULES, Rule, filter_findings
 
 __all__ = [
     "RULES",

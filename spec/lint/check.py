@@ -9,19 +9,23 @@ from __future__ import annotations
 import os
 import sys
 
-from core.errors import SpecError
-from core.findings import Finding
-from core.text import one_line
-from spec.lint.errors import error_example_findings
-from spec.lint.examples import _check_site, _Validators, example_sites
-from spec.lint.links import link_findings, link_server_findings
-from spec.lint.prose import prose_findings
-from spec.lint.render import render, summary
-from spec.lint.responses import error_response_findings, not_found_findings, parameter_findings
-from spec.lint.rules import filter_findings
-from spec.lint.schemas import drift_findings, oneof_findings
-from spec.lint.source import Source, portability_findings
-from spec.loader import load
+from pinecone_conformance.core.errors import SpecError
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.text import one_line
+from pinecone_conformance.spec.lint.errors import error_example_findings
+from pinecone_conformance.spec.lint.examples import _check_site, _Validators, example_sites
+from pinecone_conformance.spec.lint.links import link_findings, link_server_findings
+from pinecone_conformance.spec.lint.prose import prose_findings
+from pinecone_conformance.spec.lint.render import render, summary
+from pinecone_conformance.spec.lint.responses import (
+    error_response_findings,
+    not_found_findings,
+    parameter_findings,
+)
+from pinecone_conformance.spec.lint.rules import filter_findings
+from pinecone_conformance.spec.lint.schemas import drift_findings, oneof_findings
+from pinecone_conformance.spec.lint.source import Source, portability_findings
+from pinecone_conformance.spec.loader import load
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 

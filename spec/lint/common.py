@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from spec.loader import escape_pointer
+from pinecone_conformance.spec.loader import escape_pointer
 
 SCHEMA_PREFIX = "#/components/schemas/"
 COMPONENT_SCHEMA = re.compile(r"\A/components/schemas/([^/]+)\Z")
@@ -90,7 +90,7 @@ def walk_schemas(raw: dict) -> Iterator[tuple[dict, str]]:
 
 def _schema_holders(raw: dict) -> Iterator[tuple[dict, str]]:
     """Parameters and media types that carry a ``schema`` (inline ones only matter here)."""
-    from spec.loader import HTTP_METHODS
+    from pinecone_conformance.spec.loader import HTTP_METHODS
 
     for path, item in (raw.get("paths") or {}).items():
         if not isinstance(item, dict):

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from core.findings import Finding
-from spec.lint.common import deref, status_number
-from spec.lint.rules import finding
-from spec.loader import escape_pointer, operations
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.spec.lint.common import deref, status_number
+from pinecone_conformance.spec.lint.rules import finding
+from pinecone_conformance.spec.loader import escape_pointer, operations
 
 #: Phrases that name an HTTP status, as they appear in example keys and summaries.
 STATUS_PHRASES: dict[str, int] = {

@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from core.findings import Finding
-from core.text import one_line as _one_line
-from spec.lint.common import (
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.text import one_line as _one_line
+from pinecone_conformance.spec.lint.common import (
     COMPONENT_SCHEMA,
     SCHEMA_PREFIX,
     deref,
@@ -30,8 +30,8 @@ from spec.lint.common import (
     short,
     unescape,
 )
-from spec.lint.prose import listed_values
-from spec.loader import HTTP_METHODS, escape_pointer
+from pinecone_conformance.spec.lint.prose import listed_values
+from pinecone_conformance.spec.loader import HTTP_METHODS, escape_pointer
 
 #: starting and ending with an alphanumeric character.
 NAME_RULE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,43}[a-z0-9])?\Z")

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import re
 
-from core.findings import Finding
-from spec.lint.common import deref, status_number, unescape
-from spec.lint.rules import finding
-from spec.loader import escape_pointer, is_runtime_expression, link_expression_errors, links, operations
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.spec.lint.common import deref, status_number, unescape
+from pinecone_conformance.spec.lint.rules import finding
+from pinecone_conformance.spec.loader import (
+    escape_pointer,
+    is_runtime_expression,
+    link_expression_errors,
+    links,
+    operations,
+)
 
 
 def link_parameter_errors(raw: dict, link: dict) -> list[str]:

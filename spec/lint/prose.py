@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 
-from core.findings import Finding
-from core.text import one_line
-from spec.lint.common import deref, resolve_pointer, walk_schemas
-from spec.lint.rules import finding
-from spec.loader import escape_pointer
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.text import one_line
+from pinecone_conformance.spec.lint.common import deref, resolve_pointer, walk_schemas
+from pinecone_conformance.spec.lint.rules import finding
+from pinecone_conformance.spec.loader import escape_pointer
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`'])|\n\s*\n")
 _VALUE = re.compile(r"`([^`]+)`|'([^'\s][^']*)'")

@@ -8,9 +8,9 @@ import json
 import os
 from pathlib import Path
 
-from core.findings import Finding
-from core.version import own_version
-from spec.lint.rules import RULES
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.core.version import own_version
+from pinecone_conformance.spec.lint.rules import RULES
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

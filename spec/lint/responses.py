@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from core.findings import Finding
-from spec.lint.common import deref
-from spec.lint.rules import finding
-from spec.loader import escape_pointer, operations
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.spec.lint.common import deref
+from pinecone_conformance.spec.lint.rules import finding
+from pinecone_conformance.spec.loader import escape_pointer, operations
 
 _CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "pattern", "minLength",
                 "maxLength", "minItems", "maxItems")

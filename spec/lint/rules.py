@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.errors import UsageError
-from core.findings import Finding
+from pinecone_conformance.core.errors import UsageError
+from pinecone_conformance.core.findings import Finding
 
 
 @dataclass(frozen=True)

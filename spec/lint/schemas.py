@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import re
 
-from core.findings import Finding
-from spec.lint.common import COMPONENT_SCHEMA, deref, short, unescape, walk_schemas
-from spec.lint.examples import NAME_FIELDS
-from spec.lint.rules import finding
-from spec.loader import escape_pointer
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.spec.lint.common import COMPONENT_SCHEMA, deref, short, unescape, walk_schemas
+from pinecone_conformance.spec.lint.examples import NAME_FIELDS
+from pinecone_conformance.spec.lint.rules import finding
+from pinecone_conformance.spec.loader import escape_pointer
 
 _UNKNOWN_TAG = "UnknownTag"
 

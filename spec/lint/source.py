@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 
 import yaml
 
-from core.findings import Finding
-from spec.lint.common import split_pointer
-from spec.lint.rules import finding
-from spec.loader import escape_pointer
+from pinecone_conformance.core.findings import Finding
+from pinecone_conformance.spec.lint.common import split_pointer
+from pinecone_conformance.spec.lint.rules import finding
+from pinecone_conformance.spec.loader import escape_pointer
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

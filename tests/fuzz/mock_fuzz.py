@@ -35,11 +35,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mockserver.app import create_app
-from mockserver.rules import EMBED_MODELS, SERVERLESS_REGIONS
-from mockserver.settings import MockSettings
-from mockserver.testing import CheckedClient
-from spec.loader import load
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.rules import EMBED_MODELS, SERVERLESS_REGIONS
+from pinecone_conformance.mockserver.settings import MockSettings
+from pinecone_conformance.mockserver.testing import CheckedClient
+from pinecone_conformance.spec.loader import load
 
 API_KEY = "fuzz-key"
 HEADERS = {"Api-Key": API_KEY, "X-Pinecone-Api-Version": "2026-04"}
