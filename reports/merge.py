@@ -24,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from pinecone_conformance.core.errors import EXIT_USAGE, UsageError
+from pinecone_conformance.core import verdict
+from pinecone_conformance.core.errors import EXIT_FINDINGS, EXIT_USAGE, UsageError
 from pinecone_conformance.core.findings import Finding, FindingStore
 from pinecone_conformance.core.run_record import FINDINGS_DIR, RUN_RECORD_FILE, RunRecord
 from pinecone_conformance.reports.findings_json import FINDINGS_JSON, InvalidFindingsFile
@@ -176,10 +177,10 @@ def merge_records(records: Sequence[RunRecord]) -> RunRecord:
     problems = _missing_shards(shards)
     merged.errors = _unique(error for r in records for error in r.errors) + problems
     codes = [r.exit_code for r in records if r.exit_code is not None]
-    if EXIT_USAGE in codes or problems:
-        merged.exit_code = EXIT_USAGE  # one shard's run, or the set of shards, is incomplete
-    else:
-        merged.exit_code = max(codes) if codes else None
+    # the one rule of core.verdict, on what the shards concluded: a shard that concluded nothing
+    # (exit 2), or a missing shard, leaves the merged run concluding nothing; else deviations fail it
+    merged.exit_code = verdict.decide(EXIT_FINDINGS in codes, broken=EXIT_USAGE in codes or bool(problems)) \
+        if codes or problems else None
     return merged
 
 
