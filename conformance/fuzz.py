@@ -321,6 +321,7 @@ def _compare_validators(ctx, response, case, state: RunState, exchange, problems
         schemathesis_invalid = False
     except Exception:  # a Failure or a FailureGroup: Schemathesis found the body invalid
         schemathesis_invalid = True
+    state.ran(exchange.operation_id, "validator_agreement")
     if core_invalid == schemathesis_invalid:
         return
     verdict = {True: "invalid", False: "valid"}
