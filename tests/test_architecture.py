@@ -130,6 +130,7 @@ def test_the_wheel_puts_one_package_into_site_packages_and_runs_from_there(tmp_p
     assert {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")} == {NAMESPACE}
     assert f"{NAMESPACE}/spec/documents/db_control_2026-04.oas.yaml" in names
     assert f"{NAMESPACE}/reports/findings.schema.json" in names
+    assert any(name.startswith(f"{NAMESPACE}/reports/templates/") for name in names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert f"pinecone-conformance = {NAMESPACE}.conformance.cli:main" in entry_points
     assert f"pinecone_conformance = {NAMESPACE}.conformance.plugin" in entry_points
