@@ -50,7 +50,7 @@ from pinecone_conformance.conformance.safety import (
     refusal,
     routes,
 )
-from pinecone_conformance.core.asgi import serve_lifespan
+from pinecone_conformance.core.asgi import read_body, serve_lifespan
 
 #: The address Schemathesis is given: it reaches the gate in process (:mod:`conformance.transport`),
 #: and nothing listens here (the discard port of loopback), so a request it would send around the
@@ -316,12 +316,7 @@ class Gate:
             return
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw_path.split(b"?", 1)[0]
         answer = await self.pass_through(scope["method"], raw_path, scope.get("query_string", b""),

@@ -37,6 +37,7 @@ from pinecone_conformance.conformance.safety import (
     refusal,
     routes,
 )
+from pinecone_conformance.core.asgi import read_body, replaying
 from pinecone_conformance.mockserver.app import create_app
 from pinecone_conformance.mockserver.serve import serve_in_thread
 from pinecone_conformance.spec.loader import load, operations
@@ -220,24 +221,9 @@ class Recorder:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
         self.seen.append((scope["method"], scope["path"], body))
-        delivered = False
-
-        async def replay():
-            nonlocal delivered
-            if delivered:
-                return {"type": "http.disconnect"}
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body), send)
 
 
 def _bystanders(base_url: str) -> dict:

@@ -21,6 +21,7 @@ import pytest
 
 from pinecone_conformance.conformance.concurrency import Footprint, ScenarioPool, ScenarioStopped
 from pinecone_conformance.conformance.scenarios import FOOTPRINTS, SCENARIOS
+from pinecone_conformance.core.asgi import read_body, replaying
 from pinecone_conformance.mockserver.app import create_app
 from pinecone_conformance.mockserver.faults import FaultPlan
 from pinecone_conformance.mockserver.serve import serve_in_thread
@@ -164,27 +165,13 @@ class Recorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        delivered = False
-
-        async def replay():
-            nonlocal delivered
-            if delivered:
-                return {"type": "http.disconnect"}
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
+        body = await read_body(receive)
         with self.lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         started = time.monotonic()
         try:
-            await self.app(scope, replay, send)
+            await self.app(scope, replaying(body), send)
         finally:
             with self.lock:
                 self.in_flight -= 1
