@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -122,8 +123,16 @@ def test_pyproject_installs_every_package_folder_under_the_namespace():
 def test_the_wheel_puts_one_package_into_site_packages_and_runs_from_there(tmp_path):
     """Built and installed (not editable): only ``pinecone_conformance`` lands in site-packages,
     with the bundled documents, and the CLI runs from the installed copy."""
+    # built from a copy of what the distribution is made of: setuptools writes build/ beside the
+    # sources, which in the checkout would be shared by parallel runs and keep stale modules
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in (*PACKAGES, NAMESPACE):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels)], check=True, capture_output=True, timeout=300)
     (wheel,) = wheels.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
