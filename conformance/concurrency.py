@@ -176,6 +176,7 @@ class ScenarioPool:
 
 #: Where the scenario tests are, in a pytest node id: under xdist they are one unit of work.
 SCENARIO_TEST = "::test_scenario["
+#: The xdist group of the scenario tests (their ``xdist_group`` mark, and the scope above).
 SCENARIO_SCOPE = "pcc-scenarios"
 
 

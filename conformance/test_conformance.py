@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from pinecone_conformance.conformance.concurrency import SCENARIO_SCOPE
 from pinecone_conformance.conformance.plugin import DEVIATIONS_PROPERTY
 from pinecone_conformance.conformance.scenarios import (
     FOOTPRINTS,
@@ -29,8 +30,6 @@ from pinecone_conformance.spec.loader import load, operations
 STATELESS_PHASES = ("examples", "coverage", "fuzzing")
 
 
-#: The xdist group of the scenario tests: under ``--dist loadgroup`` one worker runs them all.
-SCENARIO_GROUP = "pcc-scenarios"
 
 
 def _fail_on_errors(new: list, node=None) -> None:
@@ -87,7 +86,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "operation_id" in metafunc.fixturenames:
         metafunc.parametrize("operation_id", chosen)
     if "scenario" in metafunc.fixturenames:
-        metafunc.parametrize("scenario", [pytest.param(name, marks=pytest.mark.xdist_group(SCENARIO_GROUP))
+        metafunc.parametrize("scenario", [pytest.param(name, marks=pytest.mark.xdist_group(SCENARIO_SCOPE))
                                           for name in names])
     if "stateful_part" in metafunc.fixturenames:
         metafunc.parametrize("stateful_part", ["stateful"] if part is None or part["stateful"] else [])
