@@ -236,7 +236,7 @@ class RunState:
     @property
     def created(self) -> dict[str, set[str]]:
         """kind -> what this process created (a copy)."""
-        return {kind: set(self.counters.created_of(kind)) for kind in ("index", "collection", "backup")}
+        return self.counters.created_by_kind()
 
     def observe(
         self,

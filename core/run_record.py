@@ -145,9 +145,10 @@ class RunCounters:
             if name not in names:
                 names.append(name)
 
-    def created_of(self, kind: str) -> list[str]:
+    def created_by_kind(self) -> dict[str, set[str]]:
+        """kind -> what this process created (a copy, taken under the lock)."""
         with self._lock:
-            return list(self.created.get(kind, ()))
+            return {kind: set(names) for kind, names in self.created.items()}
 
     def add_transport(self, gate: dict, cleanup: dict | None = None) -> None:
         """Copy in what the gate counted (``GateCounters.as_dict()``), and cleanup's gate."""
