@@ -30,7 +30,7 @@ FINDINGS_JSON = "findings.json"
 @cache
 def schema() -> dict:
     """The JSON Schema (draft 2020-12) of findings.json."""
-    return json.loads(files("reports").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return json.loads(files("pinecone_conformance.reports").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
 def _group_dict(g: Group) -> dict:

@@ -32,7 +32,7 @@ _LABEL = {"fail": "error", "warn": "warning", "note": "note only", "pass": "pass
 
 
 def _template(name: str) -> str:
-    return files("reports").joinpath("templates", name).read_text(encoding="utf-8")
+    return files("pinecone_conformance.reports").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def e(value: object) -> str:

@@ -112,6 +112,24 @@ def test_every_import_of_ours_goes_through_the_namespace():
     assert bare == []
 
 
+#: Calls that take a package by its dotted name in a string: importlib.resources, importlib.
+_NAMED_BY_STRING = {"files", "import_module", "read_text", "read_binary", "as_file"}
+
+
+def test_every_package_named_in_a_string_goes_through_the_namespace():
+    """``files("reports")`` works from a checkout only where pytest put the checkout on sys.path
+    (in process), and breaks once installed or in a worker process."""
+    bare = []
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in _NAMED_BY_STRING and node.args[0].value.split(".")[0] in PACKAGES:
+                    bare.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}({node.args[0].value!r})")
+    assert bare == []
+
+
 def test_pyproject_installs_every_package_folder_under_the_namespace():
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     folders = {f"{NAMESPACE}." + ".".join(init.parent.relative_to(ROOT).parts)
@@ -150,7 +168,10 @@ def test_the_wheel_puts_one_package_into_site_packages_and_runs_from_there(tmp_p
     elsewhere.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", "import pinecone_conformance.conformance.cli as cli, sys; print(cli.__file__); "
+                               "from pinecone_conformance.reports import findings_json, html; "
+                               "assert findings_json.schema() and html._template('report.js'); print('data files found'); "
                                "sys.exit(cli.main(['spec', 'check', '2026-04', '--format', 'json']))"],
         cwd=elsewhere, env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[0].startswith(str(site)), done.stdout[:300] + done.stderr[-2000:]
+    assert "data files found" in done.stdout, done.stderr[-2000:]  # read through the namespace, not the checkout
     assert done.returncode in (0, 1), done.stderr[-2000:]

@@ -14,7 +14,7 @@ SEED = REPO.parent / "shared" / "spec" / "seed-db_control_2026-04.flattened.txt"
 
 
 def test_bundled_2026_04_is_package_data():
-    bundled = files("spec") / "documents" / "db_control_2026-04.oas.yaml"
+    bundled = files("pinecone_conformance.spec") / "documents" / "db_control_2026-04.oas.yaml"
     assert bundled.is_file()
     assert Path(str(bundled)).resolve() == resolve("2026-04").resolve()
 
