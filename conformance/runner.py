@@ -27,6 +27,8 @@ from pinecone_conformance.core.version import tool_versions
 from pinecone_conformance.spec.loader import load, operations
 
 SUITE_MODULE = Path(__file__).parent / "test_conformance.py"
+#: The suite's pytest plugin (its options and fixtures), loaded by name: the run turns autoloading off.
+SUITE_PLUGIN = "pinecone_conformance.conformance.plugin"
 
 
 def validate_target(base_url: str) -> str:
@@ -120,7 +122,13 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     terminal = ["-p", "no:terminal"] if quiet_terminal else ["-q", "--no-header", "-rN"]
     # --assert=plain: the suite fails through pytest.fail, never through assert, so rewriting the
     # asserts of Schemathesis and Hypothesis at every start would be work for nothing.
-    arguments = [str(SUITE_MODULE), *terminal, "-p", "no:cacheprovider", "--assert=plain",
+    # Only the plugins the suite needs: a plugin the user has installed for other work (one that
+    # reorders tests or reseeds random, say) must not change a run, and loading every installed
+    # plugin is start-up time paid for nothing.
+    plugins = ["--disable-plugin-autoload", "-p", SUITE_PLUGIN]
+    if args.workers:
+        plugins += ["-p", "xdist.plugin"]
+    arguments = [str(SUITE_MODULE), *terminal, *plugins, "-p", "no:cacheprovider", "--assert=plain",
                  "--pcc-seed", str(seed), "--pcc-output", str(output), "--pcc-spec", str(args.spec),
                  "-W", "ignore::DeprecationWarning"]
     if args.base_url:
