@@ -20,6 +20,12 @@ validators, built by openapi-core's own OAS 3.0 read factory (the same ``nullabl
 and strict-properties rule openapi-core would apply) once per (operation, response,
 media type). Everything derived from a document is built once per document and shared by
 every validator of that document (see :func:`_compiled`).
+
+Most bodies are valid for both views, so each view's validator has a fast path in front of
+it: the same schema translated to plain JSON Schema and compiled once by ``jsonschema_rs``
+(:mod:`.fast_schemas`), which only says "valid" where the python validator finds nothing.
+Only a body it does not call valid is judged by the python validator, which gives the
+problems and messages; a schema it cannot translate exactly has no fast path.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -52,6 +59,7 @@ from openapi_schema_validator import OAS30ReadValidator
 from referencing import Registry, Resource
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from pinecone_conformance.conformance.fast_schemas import compile_fast_check
 from pinecone_conformance.spec.loader import escape_pointer, operations
 
 _VALIDATION_HOST = "http://conformance.invalid"
@@ -191,6 +199,11 @@ class _Schemas:
             self._built[key] = validator
         return self._built[key]
 
+    def fast_check(self, parts, *, strict: bool):
+        """The Rust fast path for the schema at ``parts`` (see :mod:`.fast_schemas`), or None."""
+        pointer = _plain_pointer(self._raw, tuple(parts))
+        return None if pointer is None else compile_fast_check(self._raw, pointer, strict=strict)
+
 
 class _CompiledSchemaValidators(SchemaValidatorsFactory):
     """openapi-core's OAS 3.0 read factory, except that each schema's validator is compiled
@@ -232,10 +245,13 @@ class _RememberedPaths(APICallPathFinder):
 
 @dataclass(frozen=True)
 class _BodyViews:
-    """The allowed-values and strict validators of one (operation, response, media type)."""
+    """The allowed-values and strict validators of one (operation, response, media type), and
+    their fast paths (None: the python validator judges every body)."""
 
     allowed_values: object | None
     strict: object | None
+    allowed_values_fast: object | None = None
+    strict_fast: object | None = None
 
 
 #: The response needs no view check: no content, or a media type without a schema.
@@ -247,8 +263,9 @@ class _Compiled:
     validator of that document (and every thread): the contract's openapi-core object, the
     view validators, the request-body validators."""
 
-    def __init__(self, raw: dict):
+    def __init__(self, raw: dict, fast: bool = True):
         self.raw = raw
+        self.fast = fast
         self.operations = operations(raw)
         self._lock = threading.Lock()
         self._body_views: dict = {}
@@ -343,9 +360,14 @@ class _Compiled:
         if "schema" not in media_type:
             return _NOTHING_TO_CHECK
         parts = (media_type / "schema").parts
-        views = _BodyViews(self._allowed_values.validator(parts),
-                           self._strict.validator(parts, forbid_unspecified_additional_properties=True))
-        return views if views.allowed_values is not None and views.strict is not None else None
+        allowed_values = self._allowed_values.validator(parts)
+        strict = self._strict.validator(parts, forbid_unspecified_additional_properties=True)
+        if allowed_values is None or strict is None:
+            return None
+        if not self.fast:
+            return _BodyViews(allowed_values, strict)
+        return _BodyViews(allowed_values, strict, self._allowed_values.fast_check(parts, strict=False),
+                          self._strict.fast_check(parts, strict=True))
 
     def request_validator(self, operation_id: str):
         validator = self._request_validators.get(operation_id)
@@ -360,11 +382,14 @@ class _Compiled:
 
 
 class _DocumentKey:
-    """A document as a cache key: equal when the documents are equal (by content)."""
+    """A document as a cache key: equal when the documents are equal (by content) and the
+    fast paths are both on or both off."""
 
-    def __init__(self, raw: dict):
+    def __init__(self, raw: dict, fast: bool = True):
         self.raw = raw
-        self.digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+        self.fast = fast
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+        self.digest = digest if fast else f"{digest}-slow"
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -375,19 +400,22 @@ class _DocumentKey:
 
 @lru_cache(maxsize=8)
 def _compiled_for(key: _DocumentKey) -> _Compiled:
-    return _Compiled(key.raw)
+    return _Compiled(key.raw, key.fast)
 
 
-def _compiled(raw: dict) -> _Compiled:
+def _compiled(raw: dict, fast: bool = True) -> _Compiled:
     """The document's compiled validators, built once per document (not per run state)."""
-    return _compiled_for(_DocumentKey(raw))
+    return _compiled_for(_DocumentKey(raw, fast))
 
 
 class ResponseValidator:
-    """Validates responses of a document's operations with openapi-core."""
+    """Validates responses of a document's operations with openapi-core.
 
-    def __init__(self, raw: dict):
-        self._compiled = _compiled(raw)
+    ``fast_path=False``: no Rust fast path in front of the view validators (the tests and the
+    benchmark compare both ways; the verdicts are the same)."""
+
+    def __init__(self, raw: dict, *, fast_path: bool = True):
+        self._compiled = _compiled(raw, fast_path)
         self._operations = self._compiled.operations
 
     def response_pointer(self, operation_id: str, status: int | str) -> str:
@@ -433,12 +461,18 @@ class ResponseValidator:
             return self._openapi_core_views(operation_id, status, request, response)
         if views is _NOTHING_TO_CHECK:
             return []
-        value = json.loads(body)  # the contract view deserialized this very body as JSON
+        # the contract view deserialized this very body as JSON
+        value = _finite_json(body)
+        finite = value is not _NOT_FINITE
+        if not finite:
+            value = json.loads(body)
         where = self.schema_pointer(operation_id, status)
-        for validator, check, severity in (
-            (views.allowed_values, "allowed_values", "error"),
-            (views.strict, "undocumented_property", "warning"),
+        for validator, fast, check, severity in (
+            (views.allowed_values, views.allowed_values_fast, "allowed_values", "error"),
+            (views.strict, views.strict_fast, "undocumented_property", "warning"),
         ):
+            if finite and fast is not None and fast(value):
+                continue  # surely valid: python-jsonschema would find nothing
             errors = tuple(validator.iter_errors(value))
             if errors:
                 problems.append(Problem(check, "response-schema", severity, _schema_message(errors), where))
@@ -497,6 +531,30 @@ def _schema_message(schema_errors) -> str:
         where = "/".join(str(p) for p in getattr(schema_error, "absolute_path", []))
         parts.append(f"at /{where}: {schema_error.message}" if where else schema_error.message)
     return "openapi-core: response violates schema: " + "; ".join(parts)
+
+
+#: A body with ``NaN``, ``Infinity`` or a number beyond a double: Python takes them as floats
+#: the Rust validator does not see as numbers, so such bodies have no fast path.
+_NOT_FINITE = object()
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _refuse(text: str):
+    raise ValueError(text)
+
+
+def _finite_json(body: bytes) -> object:
+    """``body`` as JSON for the fast path, or :data:`_NOT_FINITE`."""
+    try:
+        return json.loads(body, parse_constant=_refuse, parse_float=_finite_float)
+    except ValueError:
+        return _NOT_FINITE
 
 
 def parse_json(body: bytes) -> object:
