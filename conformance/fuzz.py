@@ -361,12 +361,14 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
     scenarios = 0
     fatal = None
     stream = schemathesis.engine.from_schema(schema).execute()
+    stopped = False  # by us, below: the engine then reports an interruption that is no Ctrl-C
     for event in stream:
         if isinstance(event, events.ScenarioFinished):
             scenarios += 1
             findings.extend(_failures_to_findings(event, state))
         elif isinstance(event, events.Interrupted):
-            raise KeyboardInterrupt  # Schemathesis stops quietly on Ctrl-C/SIGTERM; the run must stop too
+            if not stopped:
+                raise KeyboardInterrupt  # Schemathesis stops quietly on Ctrl-C/SIGTERM; the run must stop too
         elif isinstance(event, events.FatalError):
             fatal = f"{type(event.exception).__name__}: {event.exception}"
         elif isinstance(event, events.NonFatalError):
@@ -374,7 +376,8 @@ def run_engine(schema, state: RunState, *, operation_ids: Iterable[str] | None =
                 findings.append(_error_to_finding(event, state))
             elif type(event.value).__name__ != "NoLinksFound":  # a selection without links: nothing to walk
                 state.note_error(f"schemathesis: {event.label}: {type(event.value).__name__}: {event.value}")
-        if state.budget_exhausted:
+        if state.budget_exhausted and not stopped:
+            stopped = True
             stream.stop()
     return EngineResult(findings, scenarios, fatal)
 

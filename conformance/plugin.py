@@ -67,6 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
     through ``workerinput`` (see :func:`pytest_configure_node`), so every worker shares them."""
     if not hasattr(config.option, "pcc_seed"):
         return
+    # the scenario tests carry xdist's group mark; a run without workers does not load xdist
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's loadgroup mark")
     if _is_xdist_worker(config):
         shared = config.workerinput
         config.option.pcc_seed, config.option.pcc_run_id = shared["pcc_seed"], shared["pcc_run_id"]

@@ -1,7 +1,12 @@
 """The conformance suite as pytest tests (collected by ``pytest conformance/``).
 
-One test per operation runs Schemathesis's stateless phases on it; one test runs the
-state machine along the links; one test per scenario runs a sequence check. A test fails
+One test per operation reports Schemathesis's stateless phases on it; one test runs the
+state machine along the links; one test per scenario runs a sequence check. The stateless
+phases of every operation a process tests run in ONE engine run (started by the first
+operation test, :func:`stateless_run`): a run of Schemathesis's engine costs tens of
+milliseconds of set-up (its probes, schema analysis, thread pool) whatever it tests, which
+once per operation was a sizeable share of a run. Each operation test then reports the
+errors found on its own operation. A test fails
 when it recorded error findings, and its failure message lists them; every finding,
 whatever its severity, is also in the run's store for the reports.
 
@@ -97,12 +102,58 @@ def _phases(config, default):
     return [phase for phase in default if not chosen or phase in chosen]
 
 
-def test_operation(operation_id, conformance_state, conformance_schema, request):
+class StatelessRun:
+    """Schemathesis's stateless phases over ``operation_ids`` in one engine run, run when the
+    first operation test asks; then each operation's errors, by the operation they name."""
+
+    def __init__(self, state, schema, operation_ids: list[str], phases: list[str]):
+        self.state, self.schema, self.operation_ids, self.phases = state, schema, operation_ids, phases
+        self.fatal: str | None = None
+        self.errors: dict[str | None, list] | None = None
+
+    def outcome(self, operation_id: str) -> list:
+        """The error findings on ``operation_id``; the first call runs the engine, and its
+        caller also gets the errors that name no operation of this run (a request without an
+        operation, say), so that each error fails exactly one test."""
+        from pinecone_conformance.conformance.fuzz import run_engine
+
+        if self.errors is None:
+            before = len(self.state.store_errors())
+            result = run_engine(self.schema, self.state, operation_ids=self.operation_ids, phases=self.phases)
+            for finding in result.findings:
+                self.state.record(finding)
+            self.fatal = result.fatal
+            self.errors = {}
+            # Schemathesis may judge responses in threads of its own, so its errors are taken by
+            # position; a scenario running meanwhile in the pool is not this run's business
+            for finding in self.state.store_errors()[before:]:
+                if not _from_a_scenario(finding):
+                    key = finding.operation if finding.operation in self.operation_ids else None
+                    self.errors.setdefault(key, []).append(finding)
+            return self.errors.pop(None, []) + self.errors.pop(operation_id, [])
+        return self.errors.pop(operation_id, [])
+
+
+def _operations_of_this_process(session: pytest.Session) -> list[str]:
+    return [item.callspec.params["operation_id"] for item in session.items
+            if getattr(item, "originalname", None) == "test_operation" and hasattr(item, "callspec")]
+
+
+@pytest.fixture(scope="session")
+def stateless_run(request, conformance_state, conformance_schema) -> StatelessRun:
+    """The one engine run of this process's operation tests (see :class:`StatelessRun`)."""
+    return StatelessRun(conformance_state, conformance_schema, _operations_of_this_process(request.session),
+                        _phases(request.config, STATELESS_PHASES))
+
+
+def test_operation(operation_id, stateless_run, request):
     """Schemathesis examples, coverage and fuzzing (positive and negative) on one operation."""
-    phases = _phases(request.config, STATELESS_PHASES)
-    if not phases:
+    if not stateless_run.phases:
         pytest.skip("no stateless phase selected")
-    _run_schemathesis(conformance_state, conformance_schema, [operation_id], phases, request.node)
+    errors = stateless_run.outcome(operation_id)
+    if stateless_run.fatal:
+        pytest.fail(f"Schemathesis could not run: {stateless_run.fatal}", pytrace=False)
+    _fail_on_errors(errors, request.node)
 
 
 def test_stateful(stateful_part, conformance_state, conformance_schema, request):

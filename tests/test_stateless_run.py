@@ -1,0 +1,73 @@
+"""The stateless phases of a process's operation tests run in one engine run, and each error
+fails exactly the test of the operation it names (conformance.test_conformance.StatelessRun)."""
+
+from __future__ import annotations
+
+import threading
+
+from pinecone_conformance.conformance import fuzz
+from pinecone_conformance.conformance.test_conformance import StatelessRun
+from pinecone_conformance.core.findings import Finding
+
+
+class _State:
+    """What StatelessRun reads of the run's state: the errors recorded, in order."""
+
+    def __init__(self):
+        self._errors: list[Finding] = []
+        self.lock = threading.Lock()
+
+    def store_errors(self):
+        return list(self._errors)
+
+    def record(self, finding):
+        if finding.severity == "error":
+            self._errors.append(finding)
+
+
+def _error(operation, check="status_code_conformance", **details):
+    return Finding(check=check, kind="status-code", severity="error", operation=operation, message=f"on {operation}",
+                   details=details)
+
+
+def _fake_engine(calls, recorded, returned=(), fatal=None):
+    def run_engine(schema, state, *, operation_ids=None, phases=None, max_examples=None):
+        calls.append((tuple(operation_ids), tuple(phases)))
+        for finding in recorded:  # what the observer records while the engine runs
+            state.record(finding)
+        return fuzz.EngineResult(findings=list(returned), scenarios=len(operation_ids), fatal=fatal)
+    return run_engine
+
+
+def test_one_engine_run_serves_every_operation_and_each_error_fails_its_own_test(monkeypatch):
+    calls = []
+    recorded = [_error("create_index"), _error("describe_index"), _error("create_index", check="error_body"),
+                _error(None, check="network_error"), _error("create_index", scenario="x")]
+    monkeypatch.setattr(fuzz, "run_engine", _fake_engine(calls, recorded, returned=[_error("list_indexes")]))
+    run = StatelessRun(_State(), object(), ["list_indexes", "create_index", "describe_index"], ["examples", "coverage"])
+
+    first = run.outcome("list_indexes")
+    assert calls == [(("list_indexes", "create_index", "describe_index"), ("examples", "coverage"))]
+    # its own error, plus the one that names no operation of the run
+    assert sorted((f.check, f.operation or "") for f in first) == [("network_error", ""), ("status_code_conformance", "list_indexes")]
+    assert [f.check for f in run.outcome("create_index")] == ["status_code_conformance", "error_body"]  # not the scenario's
+    assert [f.operation for f in run.outcome("describe_index")] == ["describe_index"]
+    assert len(calls) == 1  # the engine ran once
+    assert run.outcome("create_index") == []  # an error is reported once
+
+
+def test_errors_recorded_before_the_engine_ran_are_not_its(monkeypatch):
+    state = _State()
+    state.record(_error("create_index"))  # an earlier test's
+    monkeypatch.setattr(fuzz, "run_engine", _fake_engine([], []))
+    run = StatelessRun(state, object(), ["create_index"], ["fuzzing"])
+    assert run.outcome("create_index") == []
+
+
+def test_a_fatal_engine_error_is_kept_for_every_operation(monkeypatch):
+    monkeypatch.setattr(fuzz, "run_engine", _fake_engine([], [], fatal="SchemaError: broken"))
+    run = StatelessRun(_State(), object(), ["list_indexes", "create_index"], ["examples"])
+    run.outcome("list_indexes")
+    assert run.fatal == "SchemaError: broken"
+    run.outcome("create_index")
+    assert run.fatal == "SchemaError: broken"
