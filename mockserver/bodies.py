@@ -11,6 +11,11 @@ Shapes come from the document's request schemas with every *value* constraint re
 (``minimum``, ``maxLength``, ``pattern``...): serde checks types, the service checks values.
 An explicit ``null`` is treated as an absent field, as the official SDK sends ``null``
 for optional fields it does not use.
+
+Most bodies have the right shape, so the shape is first judged by ``jsonschema_rs`` (the same
+structural schema, compiled once): only a body it does not call valid is judged by the python
+validator, which finds the error to report. The Rust validator is given only keywords both
+implement alike (see :func:`_rust_schema`); a schema with any other has no fast path.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import math
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
@@ -52,10 +58,93 @@ def _structural(schema: Any) -> Any:
 
 
 @functools.cache
-def _validator(schema_name: str) -> Draft4Validator:
-    components = {"schemas": _structural(copy.deepcopy(raw_document()["components"]["schemas"]))}
-    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": components})
+def _structural_schemas() -> dict:
+    return _structural(copy.deepcopy(raw_document()["components"]["schemas"]))
 
+
+@functools.cache
+def _validator(schema_name: str) -> Draft4Validator:
+    return Draft4Validator({"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _structural_schemas()}})
+
+
+class _NoFastPath(Exception):
+    """The structural schema uses a keyword the two validators might judge differently."""
+
+
+#: Draft 4 keywords whose python-jsonschema and jsonschema_rs implementations agree on every
+#: JSON value (integers are ints, not ``1.0``, in both; lengths count code points in both).
+_SUBSCHEMA_KEYWORDS = frozenset({"not", "items"})
+_COUNT_KEYWORDS = frozenset({"minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"})
+_DRAFT4_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
+_REFERENCE = "#/components/schemas/"
+
+
+def _rust_schema(schema: Any, names: frozenset) -> dict:
+    """``schema`` as jsonschema_rs must see it to judge as python's ``Draft4Validator`` does:
+    keywords python ignores (``nullable``, ``x-*``, and all but ``$ref`` beside a ``$ref``)
+    dropped, the ones judged alike kept, and :class:`_NoFastPath` for any other
+    (``pattern``, ``uniqueItems``, ``patternProperties``...)."""
+    if not isinstance(schema, dict):
+        raise _NoFastPath(repr(schema))
+    if "$ref" in schema:  # draft 4: a reference's siblings are ignored
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith(_REFERENCE) or ref[len(_REFERENCE):] not in names:
+            raise _NoFastPath(f"reference {ref!r}")
+        return {"$ref": ref}
+    if isinstance(schema.get("id"), str):
+        raise _NoFastPath("id")
+    kept: dict = {}
+    for key, value in schema.items():
+        if key not in Draft4Validator.VALIDATORS or key == "format":  # python ignores them (no format checker)
+            continue
+        if key in _SUBSCHEMA_KEYWORDS or (key == "additionalProperties" and isinstance(value, dict)):
+            kept[key] = _rust_schema(value, names)
+        elif key == "additionalProperties" and isinstance(value, bool):
+            kept[key] = value
+        elif key == "properties" and isinstance(value, dict):
+            kept[key] = {name: _rust_schema(sub, names) for name, sub in value.items()}
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list) and value:
+            kept[key] = [_rust_schema(sub, names) for sub in value]
+        elif key == "required" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            if value:
+                kept[key] = list(dict.fromkeys(value))
+        elif key == "type" and isinstance(value, str | list) and all(
+                t in _DRAFT4_TYPES for t in ([value] if isinstance(value, str) else value)):
+            kept[key] = value
+        elif key == "enum" and isinstance(value, list) and all(v is None or isinstance(v, str | bool) for v in value):
+            kept[key] = value if value else None
+        elif key in _COUNT_KEYWORDS and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            kept[key] = value
+        else:
+            raise _NoFastPath(key)
+    if kept.get("enum", []) is None:  # an empty enum refuses everything
+        del kept["enum"]
+        return {"allOf": [kept, {"not": {}}]}
+    return kept
+
+
+@functools.cache
+def _fast_validator(schema_name: str):
+    """The jsonschema_rs validator for ``schema_name``'s shape, or None (no fast path)."""
+    schemas = _structural_schemas()
+    names = frozenset(schemas)
+    try:
+        translated = {name: _rust_schema(schema, names) for name, schema in schemas.items()}
+        return jsonschema_rs.Draft4Validator({"allOf": [{"$ref": f"{_REFERENCE}{schema_name}"}],
+                                              "components": {"schemas": translated}}, validate_formats=False)
+    except (_NoFastPath, jsonschema_rs.ValidationError, ValueError):
+        return None
+
+
+def _surely_valid(schema_name: str, data: Any) -> bool:
+    """True only when the python validator would find no error in ``data``."""
+    validator = _fast_validator(schema_name)
+    if validator is None:
+        return False
+    try:
+        return validator.is_valid(data)
+    except Exception:  # a value the Rust validator cannot take: python judges
+        return False
 
 
 
@@ -129,12 +218,15 @@ def _check_text(text: str) -> None:
         raise ApiError(400, "Failed to parse the request body as JSON: lone surrogate in a unicode escape") from None
 
 
-def read_body(operation_id: str, body: bytes, *, nulls_as_absent: bool = True) -> dict:
+def read_body(operation_id: str, body: bytes, *, nulls_as_absent: bool = True, fast_path: bool = True) -> dict:
     """The request body of ``operation_id`` as a dict of known shape, or an :class:`ApiError`.
 
     ``nulls_as_absent``: an explicit ``null`` stands for an absent field (production's leniency
     for the official SDK); otherwise it is checked like any value, and refused (422) where the
     document does not make the field nullable (it makes none nullable).
+
+    ``fast_path=False``: the python validator judges every body (the tests and the benchmark
+    compare both ways; the answers are the same).
     """
     data = parse_json(body)
     if nulls_as_absent:
@@ -142,6 +234,8 @@ def read_body(operation_id: str, body: bytes, *, nulls_as_absent: bool = True) -
     schema_name = request_schema_name(operation_id)
     if schema_name is None:
         return data if isinstance(data, dict) else {}
+    if fast_path and _surely_valid(schema_name, data):
+        return data
     error = _first_error(_validator(schema_name), data)
     if error is not None:
         where = ".".join(str(part) for part in error.absolute_path)
