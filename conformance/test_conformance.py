@@ -140,10 +140,22 @@ def _operations_of_this_process(session: pytest.Session) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def stateless_run(request, conformance_state, conformance_schema) -> StatelessRun:
-    """The one engine run of this process's operation tests (see :class:`StatelessRun`)."""
+def process_stateless_run(request, conformance_state, conformance_schema) -> StatelessRun | None:
+    """The one engine run of this process's operation tests (see :class:`StatelessRun`); None
+    on a pytest-xdist worker, which collects every test but is handed its share one at a time
+    (it cannot know its operations in advance)."""
+    if hasattr(request.config, "workerinput"):
+        return None
     return StatelessRun(conformance_state, conformance_schema, _operations_of_this_process(request.session),
                         _phases(request.config, STATELESS_PHASES))
+
+
+@pytest.fixture
+def stateless_run(process_stateless_run, operation_id, conformance_state, conformance_schema, request) -> StatelessRun:
+    """The engine run this operation test reports: the process's, or (on an xdist worker) its own."""
+    if process_stateless_run is not None:
+        return process_stateless_run
+    return StatelessRun(conformance_state, conformance_schema, [operation_id], _phases(request.config, STATELESS_PHASES))
 
 
 def test_operation(operation_id, stateless_run, request):

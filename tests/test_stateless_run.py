@@ -71,3 +71,30 @@ def test_a_fatal_engine_error_is_kept_for_every_operation(monkeypatch):
     assert run.fatal == "SchemaError: broken"
     run.outcome("create_index")
     assert run.fatal == "SchemaError: broken"
+
+
+def _observed(tmp_path, *options):
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--seed", "3", "--phase", "examples",
+                           "--operation", "list_indexes", "--operation", "list_collections", "--operation", "describe_index",
+                           "--no-progress", "-o", str(tmp_path), *options], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((tmp_path / "run.json").read_text())["observed_statuses"]
+
+
+def test_under_xdist_each_operation_is_tested_once_not_once_per_worker(tmp_path):
+    """An xdist worker collects every test but runs only its share: it must not run the engine
+    over every operation it collected."""
+    alone = _observed(tmp_path / "alone")
+    two = _observed(tmp_path / "two", "--workers", "2")
+    tested = ("list_indexes", "list_collections", "describe_index")
+    assert all(alone.get(op) for op in tested)
+    # One engine run over several operations may send more examples than one per operation (it
+    # reuses what earlier answers said), never fewer; had each worker run the engine over every
+    # operation it collected, each operation would have been tested twice.
+    requests = {op: sum(two[op].values()) for op in tested}
+    assert all(0 < requests[op] <= sum(alone[op].values()) for op in tested), (requests, alone)
+    assert sum(requests.values()) < sum(sum(alone[op].values()) for op in tested) * 2
