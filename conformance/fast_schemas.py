@@ -59,6 +59,9 @@ _ESCAPING = "[\\u0000-\\u0020\\u007f%/~#?\\\\]"
 #: Component names that a non-string discriminator value (``str(5)``, ``str(True)``) could name.
 _NON_STRING_NAME = re.compile(r"^([-+0-9\[{]|(True|None|inf|nan)$)")
 _SAFE_NUMBER = 2 ** 53
+#: Deepest nesting of arrays and objects the fast path judges: deeper values (none of the
+#: documents' bodies) go to python, whose recursion limit may stop it where Rust would not.
+_MAX_DEPTH = 24
 #: Keywords whose python implementation is known here; another implementation (a newer
 #: library) means no fast path rather than a guess.
 _KNOWN = {
@@ -78,6 +81,40 @@ _KNOWN = {
 _PYTHON_KEYWORDS = frozenset(OAS30ReadValidator.VALIDATORS)
 _LIBRARY_AS_KNOWN = all(OAS30ReadValidator.VALIDATORS.get(k) is f for k, f in _KNOWN.items())
 _COUNTED = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
+
+
+def _has_cycle(edges: dict[tuple, list[tuple]]) -> bool:
+    """Whether the directed graph ``edges`` has a cycle (iterative depth-first search)."""
+    state: dict[tuple, int] = {}  # 1: on the current path, 2: done
+    for start in edges:
+        if state.get(start):
+            continue
+        path = [(start, iter(edges.get(start, ())))]
+        state[start] = 1
+        while path:
+            node, children = path[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                path.pop()
+            elif state.get(child) == 1:
+                return True
+            elif not state.get(child):
+                state[child] = 1
+                path.append((child, iter(edges.get(child, ()))))
+    return False
+
+
+def _reaches(edges: dict[tuple, list[tuple[tuple, object]]], start: tuple, goal: tuple) -> bool:
+    stack, seen = [start], set()
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack += [target for target, _ in edges.get(node, ())]
+    return False
 
 
 class NoFastPath(Exception):
@@ -113,6 +150,15 @@ def _lookup(raw: dict, pointer: str) -> object:
     return node
 
 
+def _segments(pointer: str) -> tuple[str, ...]:
+    """A pointer as its decoded segments: one name however the pointer is escaped."""
+    return tuple(segment.replace("~1", "/").replace("~0", "~") for segment in unquote(pointer).split("/")[1:])
+
+
+def _pointer(segments: tuple[str, ...]) -> str:
+    return "".join("/" + s.replace("~", "~0").replace("/", "~1").replace("%", "%25") for s in segments)
+
+
 def _resolvable(raw: dict, pointer: str) -> bool:
     try:
         _lookup(raw, pointer)
@@ -142,10 +188,65 @@ class _Translation:
         self._strict = strict
         self._definitions: dict[str, dict] = {}
         self._names: dict[tuple[str, str], str] = {}
+        self._poisoned: frozenset[tuple[str, str]] = frozenset()
 
     def root(self, pointer: str) -> dict:
+        self._poisoned = self._analyse(pointer)
         top = self._ref(pointer, _UNDER)
-        return {"allOf": [top], "definitions": self._definitions}
+        return {"allOf": [self._guard(), top], "definitions": self._definitions}
+
+    # --- what python cannot judge at all: its recursion --------------------------------------
+
+    def _analyse(self, pointer: str) -> frozenset[tuple[str, str]]:
+        """The (property, value) pairs of discriminators whose schema leads back to the same
+        discriminator for the same value (python recurses until RecursionError: no verdict, so
+        no fast path for a body holding one); NoFastPath when a schema refers back to itself
+        for the same value whatever the value (every value has the recursion)."""
+        same: dict[tuple, list[tuple[tuple, tuple | None]]] = {}
+        stack = [_segments(pointer)]
+        while stack:
+            node = stack.pop()
+            if node in same:
+                continue
+            edges: list[tuple[tuple, tuple | None]] = []
+            same[node] = edges
+            schema = _lookup(self._raw, _pointer(node))
+            if not isinstance(schema, dict):
+                continue
+            ref = schema.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                edges.append((_segments(ref[1:]), None))
+            discriminated = "discriminator" in schema and any(k in schema for k in ("oneOf", "anyOf", "allOf"))
+            if discriminated:
+                prop = schema["discriminator"].get("propertyName") if isinstance(schema["discriminator"], dict) else None
+                for value, target in self._candidates(schema["discriminator"]).items():
+                    edges.append((_segments(target), (prop, value)))
+            for key in ("oneOf", "anyOf", "allOf"):
+                if not discriminated and isinstance(schema.get(key), list):
+                    edges += [((*node, key, str(i)), None) for i in range(len(schema[key]))]
+            if "not" in schema:
+                edges.append(((*node, "not"), None))
+            stack += [target for target, _ in edges]
+            if isinstance(schema.get("properties"), dict):
+                stack += [(*node, "properties", name) for name in schema["properties"]]
+            stack += [(*node, key) for key in ("items", "additionalProperties") if isinstance(schema.get(key), dict)]
+        if _has_cycle({node: [t for t, label in edges if label is None] for node, edges in same.items()}):
+            raise NoFastPath("a schema that refers to itself for the same value")
+        return frozenset(label for node, edges in same.items() for target, label in edges
+                         if label is not None and _reaches(same, target, node))
+
+    def _guard(self) -> dict:
+        """Values the translation may judge but python cannot: nested deeper than
+        :data:`_MAX_DEPTH` (python's recursion limit), or holding a recursing discriminator value."""
+        refused: dict[str, list[str]] = {}
+        for prop, value in sorted(self._poisoned):
+            refused.setdefault(prop, []).append(value)
+        not_refused = {prop: {"not": {"enum": values}} for prop, values in refused.items()}
+        self._definitions["g0"] = {"type": ["null", "boolean", "integer", "number", "string"]}
+        for depth in range(1, _MAX_DEPTH + 1):
+            below = {"$ref": f"#/definitions/g{depth - 1}"}
+            self._definitions[f"g{depth}"] = {"properties": not_refused, "patternProperties": {"": below}, "items": below}
+        return {"$ref": f"#/definitions/g{_MAX_DEPTH}"}
 
     def _ref(self, pointer: str, mode: str) -> dict:
         if mode == _OVER and not self._is_uncertain({"$ref": f"#{pointer}"}):
@@ -293,9 +394,21 @@ class _Translation:
         """openapi-schema-validator's ``handle_discriminator``: an object whose property (present
         and truthy) names its schema, through the mapping or as a component name; the value is
         judged by that schema alone."""
+        prop = discriminator["propertyName"]
+        branches = []
+        for value, pointer in self._candidates(discriminator).items():
+            if (prop, value) not in self._poisoned:
+                branches.append({"properties": {prop: {"enum": [value]}}, "allOf": [self._ref(pointer, mode)]})
+            elif mode == _OVER:  # python recurses forever: valid, to be sure
+                branches.append({"properties": {prop: {"enum": [value]}}})
+        if mode == _OVER:  # a value python may resolve as an escaped pointer: valid, to be sure
+            branches.append({"properties": {prop: {"type": "string", "pattern": _ESCAPING}}})
+        return {"type": "object", "required": [prop], "anyOf": branches or [{"not": {}}]}
+
+    def _candidates(self, discriminator: object) -> dict[str, str]:
+        """Each discriminator value python resolves, and the pointer of the schema it names."""
         if not isinstance(discriminator, dict) or not isinstance(discriminator.get("propertyName"), str):
             raise NoFastPath("discriminator")
-        prop = discriminator["propertyName"]
         mapping = discriminator.get("mapping", {})
         if not isinstance(mapping, dict) or not all(isinstance(k, str) for k in mapping):
             raise NoFastPath("discriminator mapping")
@@ -314,11 +427,7 @@ class _Translation:
                 raise NoFastPath(f"discriminator mapping to {ref!r}")
             if _resolvable(self._raw, ref[1:]):
                 targets[value] = ref[1:]
-        branches = [{"properties": {prop: {"enum": [value]}}, "allOf": [self._ref(pointer, mode)]}
-                    for value, pointer in targets.items()]
-        if mode == _OVER:  # a value python may resolve as an escaped pointer: valid, to be sure
-            branches.append({"properties": {prop: {"type": "string", "pattern": _ESCAPING}}})
-        return {"type": "object", "required": [prop], "anyOf": branches or [{"not": {}}]}
+        return targets
 
     def _format(self, name: object, parts: list) -> None:
         if not isinstance(name, str) or name not in OAS30ReadValidator.FORMAT_CHECKER.checkers:

@@ -123,11 +123,39 @@ def _rust_schema(schema: Any, names: frozenset) -> dict:
     return kept
 
 
+def _references(schema: Any) -> set[str]:
+    """The component names ``schema`` refers to, anywhere inside it."""
+    if isinstance(schema, dict):
+        found = {schema["$ref"][len(_REFERENCE):]} if isinstance(schema.get("$ref"), str) else set()
+        return found.union(*(_references(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_references(value) for value in schema))
+    return set()
+
+
+def _recursive(schemas: dict, name: str) -> bool:
+    """Whether ``name`` reaches itself or another schema that does (python-jsonschema's recursion
+    limit could stop it on a deep body where Rust would not: no fast path then)."""
+    path: list[str] = []
+
+    def visit(current: str) -> bool:
+        if current in path:
+            return True
+        path.append(current)
+        found = any(visit(child) for child in sorted(_references(schemas.get(current, {}))))
+        path.pop()
+        return found
+
+    return visit(name)
+
+
 @functools.cache
 def _fast_validator(schema_name: str):
     """The jsonschema_rs validator for ``schema_name``'s shape, or None (no fast path)."""
     schemas = _structural_schemas()
     names = frozenset(schemas)
+    if _recursive(schemas, schema_name):
+        return None
     try:
         translated = {name: _rust_schema(schema, names) for name, schema in schemas.items()}
         return jsonschema_rs.Draft4Validator({"allOf": [{"$ref": f"{_REFERENCE}{schema_name}"}],
