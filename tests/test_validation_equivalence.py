@@ -12,7 +12,9 @@ to report the same problems (check, kind, severity, location and message) on a c
   type, an explicit null.
 
 The corpus must exercise every check (and clean responses), so the test cannot pass by
-comparing nothing.
+comparing nothing. The same corpus shows that the Rust fast path in front of the two views
+(conformance/fast_schemas.py) changes no verdict and calls a body valid exactly where the
+python validator finds nothing.
 """
 
 from __future__ import annotations
@@ -309,3 +311,39 @@ def test_responses_only_openapi_core_can_judge_are_judged_the_same(corpus):
         assert _as_tuples(new.validate(**response)) == expected, response
         checks.update(problem[0] for problem in expected)
     assert checks["allowed_values"] >= 2 and checks["undocumented_property"] >= 1, checks
+
+
+# --- the Rust fast path in front of the two views ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_fast_path_changes_no_verdict(corpus):
+    """The same problems, in the same order with the same messages, with and without it."""
+    fast, slow = ResponseValidator(RAW), ResponseValidator(RAW, fast_path=False)
+    assert fast._compiled is not slow._compiled
+    differences = [(r["operation_id"], r["status"], r["body"][:200])
+                   for r in corpus if _as_tuples(fast.validate(**r)) != _as_tuples(slow.validate(**r))]
+    assert differences == [], f"{len(differences)} of {len(corpus)} responses judged differently, e.g. {differences[:3]}"
+
+
+def test_the_fast_path_says_valid_only_where_python_finds_nothing(corpus):
+    """For every JSON body of the corpus and both views: where the fast path says valid, the
+    python validator finds nothing; and where python finds nothing the fast path says valid
+    (so clean bodies never reach python-jsonschema)."""
+    compiled = ResponseValidator(RAW)._compiled
+    verdicts = Counter()
+    for response in corpus:
+        views = compiled.body_views(response["operation_id"], response["status"],
+                                    response["headers"].get("content-type", ""))
+        if views is None or views.allowed_values is None:
+            continue
+        try:
+            value = json.loads(response["body"])
+        except ValueError:
+            continue
+        for python, fast in ((views.allowed_values, views.allowed_values_fast), (views.strict, views.strict_fast)):
+            assert fast is not None, response["operation_id"]  # every schema of the document has a fast path
+            python_valid = not list(python.iter_errors(value))
+            assert fast(value) == python_valid, (response["operation_id"], response["status"], response["body"][:300])
+            verdicts[python_valid] += 1
+    assert verdicts[True] >= 100 and verdicts[False] >= 50, verdicts
