@@ -144,6 +144,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario-workers", type=int, default=None, metavar="N",
                         help="scenarios run side by side in this many threads (default 4 against a URL, "
                              "1 against the embedded mock)")
+    parser.add_argument("--engine-threads", type=int, default=None, metavar="N",
+                        help="Schemathesis tests this many operations side by side, each in a thread (default 2 "
+                             "against a URL: one generates while another waits for the server; 1 against the "
+                             "embedded mock, which answers in process)")
     parser.add_argument("--profile", choices=["contract", "production"], default="contract",
                         help="contract (default): only the document's rules fail the run, production-parity "
                              "differences are warnings in their own section; production: both fail")

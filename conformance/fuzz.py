@@ -140,7 +140,7 @@ def build_schema(raw: dict, state: RunState):
     # ASGI on the way); the address it believes it talks to is one where nothing listens, so what
     # it would send around the transport (its capability probes) reaches nobody.
     route_through_gate(schema, state.gate)
-    schema.config.update(base_url=GATE_ADDRESS)
+    schema.config.update(base_url=GATE_ADDRESS, workers=state.config.engine_threads)
     if not target.is_embedded:
         schema.config.phases.stateful.inference.algorithms = []
         for phase in (schema.config.phases.fuzzing, schema.config.phases.stateful, schema.config.phases.coverage,

@@ -56,6 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pcc-request-timeout", type=float, default=None, help="seconds per request (default 60)")
     group.addoption("--pcc-scenario-workers", type=int, default=None,
                     help="scenarios side by side in this many threads (default 4 against a URL, 1 embedded)")
+    group.addoption("--pcc-engine-threads", type=int, default=None,
+                    help="operations Schemathesis tests side by side in threads (default 2 against a URL, 1 embedded)")
     group.addoption("--pcc-operation", action="append", default=[], help="only these operations")
     group.addoption("--pcc-check", action="append", default=[], help="only these checks")
     group.addoption("--pcc-phase", action="append", default=[], help="only these Schemathesis phases")
@@ -138,11 +140,11 @@ def run_state(config: pytest.Config, *, embedded_app=None):
     timeout = config.getoption("--pcc-request-timeout") or 60.0
     if base_url:
         target = Target(base_url=base_url.rstrip("/"), api_key=api_key, request_timeout=timeout)
-        wait, interval, max_examples, scenario_workers = 120.0, 5.0, 5, 4
+        wait, interval, max_examples, scenario_workers, engine_threads = 120.0, 5.0, 5, 4, 2
     else:
         api_key = api_key or EMBEDDED_API_KEY
         target = Target(base_url=EMBEDDED_BASE_URL, api_key=api_key, app=embedded_app, request_timeout=timeout)
-        wait, interval, max_examples, scenario_workers = 1.0, 0.05, 10, 1
+        wait, interval, max_examples, scenario_workers, engine_threads = 1.0, 0.05, 10, 1, 1
     document = load(config.getoption("--pcc-spec"))
     output = Path(config.getoption("--pcc-output"))
     allow_paid = config.getoption("--pcc-allow-paid-resources") or not base_url or is_loopback(base_url)
@@ -164,6 +166,7 @@ def run_state(config: pytest.Config, *, embedded_app=None):
         budget_file=output / BUDGET_FILE,
         deadline=_deadline(config),
         scenario_workers=config.getoption("--pcc-scenario-workers") or scenario_workers,
+        engine_threads=config.getoption("--pcc-engine-threads") or engine_threads,
         on_stop=lambda reason: _write_stop(output, reason),
     )
 

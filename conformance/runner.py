@@ -82,7 +82,7 @@ def validate_output(output: Path) -> Path:
 def validate_numbers(args: argparse.Namespace) -> None:
     for flag, value in (("--budget", args.budget), ("--max-time", args.max_time),
                         ("--request-timeout", args.request_timeout), ("--max-examples", args.max_examples),
-                        ("--scenario-workers", args.scenario_workers)):
+                        ("--scenario-workers", args.scenario_workers), ("--engine-threads", args.engine_threads)):
         if value is not None and value <= 0:
             raise UsageError(f"{flag} must be positive (got {value})")
     if args.wait is not None and args.wait < 0:
@@ -142,7 +142,8 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     for option, value in (("--pcc-max-examples", args.max_examples), ("--pcc-wait", args.wait),
                           ("--pcc-budget", args.budget), ("--pcc-run-id", args.run_id), ("--pcc-max-time", args.max_time),
                           ("--pcc-request-timeout", args.request_timeout),
-                          ("--pcc-scenario-workers", args.scenario_workers)):
+                          ("--pcc-scenario-workers", args.scenario_workers),
+                          ("--pcc-engine-threads", args.engine_threads)):
         if value is not None:
             arguments += [option, str(value)]
     arguments += ["--pcc-profile", args.profile, "--pcc-mock-profile", args.mock_profile]
@@ -172,7 +173,8 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
                  "phases": list(args.phase), "profile": args.profile, "mock_profile": args.mock_profile, "shard": args.shard,
                  "baseline": args.baseline, "fail_on": fail_level(args), "max_examples": args.max_examples, "workers": args.workers,
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
-                 "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout},
+                 "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout,
+                 "engine_threads": args.engine_threads},
     )
     from pinecone_conformance.conformance.registry import CHECKS
 

@@ -118,6 +118,9 @@ class RunConfig:
     """time.monotonic() after which nothing more is sent (--max-time)."""
     scenario_workers: int = 1
     """Scenarios run side by side in this many threads (they share no resources)."""
+    engine_threads: int = 1
+    """Operations Schemathesis's stateless phases test side by side, each in a thread: against a
+    server over the network one thread generates while another waits for an answer."""
 
     @property
     def secrets(self) -> tuple[str, ...]:

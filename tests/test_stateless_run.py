@@ -98,3 +98,33 @@ def test_under_xdist_each_operation_is_tested_once_not_once_per_worker(tmp_path)
     requests = {op: sum(two[op].values()) for op in tested}
     assert all(0 < requests[op] <= sum(alone[op].values()) for op in tested), (requests, alone)
     assert sum(requests.values()) < sum(sum(alone[op].values()) for op in tested) * 2
+
+
+def test_engine_threads_change_timing_not_what_is_sent(tmp_path):
+    """Against a server the stateless phases test operations side by side (--engine-threads,
+    2 by default against a URL): the same requests per operation and status as one at a time,
+    and a clean verdict on the faithful mock."""
+    import json
+    import subprocess
+    import sys
+
+    from pinecone_conformance.mockserver.app import create_app
+    from pinecone_conformance.mockserver.serve import serve_in_thread
+
+    def observed(name, threads):
+        with serve_in_thread(create_app(api_key="k")) as base_url:
+            done = subprocess.run(
+                [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", "k",
+                 "--seed", "2", "--phase", "examples", "--phase", "coverage",
+                 *([] if threads is None else ["--engine-threads", str(threads)]),
+                 "--operation", "create_index", "--operation", "describe_index", "--operation", "list_indexes",
+                 "--operation", "create_collection", "--no-progress", "-o", str(tmp_path / name)],
+                capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        record = json.loads((tmp_path / name / "run.json").read_text())
+        assert record["options"]["engine_threads"] == threads
+        return record["observed_statuses"]
+
+    one, default = observed("one", 1), observed("default", None)
+    assert sum(one["create_index"].values()) > 100  # coverage ran
+    assert default == one
