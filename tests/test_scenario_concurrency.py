@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -190,8 +191,10 @@ class Recorder:
 
 
 def _slow_mock(deviations=()):
+    """Slow enough that waiting dominates a run done one scenario at a time (its CPU alone is
+    about 6.5 s; these delays add about 7 s of sleep, which side by side mostly overlaps)."""
     return create_app(api_key=KEY, deviations=list(deviations),
-                      settings=MockSettings(lifecycle_delay=0.3, faults=FaultPlan(latency=0.01)))
+                      settings=MockSettings(lifecycle_delay=0.15, faults=FaultPlan(latency=0.005)))
 
 
 def _run(base_url: str, output: Path, *args: str, workers: int = 4) -> subprocess.CompletedProcess:
@@ -205,15 +208,24 @@ def _errors(output: Path) -> list[dict]:
     return [g for g in json.loads((output / "findings.json").read_text())["groups"] if g["severity"] == "error"]
 
 
+def _timed_run(workers: int, output: Path) -> tuple[Recorder, float, subprocess.CompletedProcess]:
+    """One run with ``workers`` scenario threads against a slow mock of its own: what the
+    server saw, how long the run took, and how it ended."""
+    recorder = Recorder(_slow_mock())
+    with serve_in_thread(recorder) as base_url:
+        started = time.monotonic()
+        done = _run(base_url, output, workers=workers)
+        return recorder, time.monotonic() - started, done
+
+
 @pytest.mark.slow
 def test_four_workers_overlap_on_a_clean_server_with_a_clean_verdict_and_the_same_names(tmp_path):
-    runs = {}
-    for workers in (4, 1):
-        recorder = Recorder(_slow_mock())
-        with serve_in_thread(recorder) as base_url:
-            started = time.monotonic()
-            done = _run(base_url, tmp_path / str(workers), workers=workers)
-            runs[workers] = (recorder, time.monotonic() - started)
+    # Both runs at once, each against its own server: most of their time is waiting, which
+    # overlaps; they share the CPU alike, and the one-at-a-time run has the more waiting to do.
+    with ThreadPoolExecutor(2) as pool:
+        futures = {workers: pool.submit(_timed_run, workers, tmp_path / str(workers)) for workers in (4, 1)}
+        runs = {workers: future.result() for workers, future in futures.items()}
+    for workers, (_, _, done) in runs.items():
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         assert _errors(tmp_path / str(workers)) == []
     side_by_side, one_at_a_time = runs[4][0], runs[1][0]
@@ -276,6 +288,11 @@ def test_an_index_that_never_becomes_ready_is_reported_once_with_four_workers(tm
     assert took < 60  # one --wait (and the deletes of what was created), not one per scenario
 
 
+#: Long enough that the scenarios are still waiting for their first indexes a second after
+#: the first create, when the run is interrupted.
+LONG_LIFECYCLE = 3.0
+
+
 @pytest.mark.slow
 def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_path):
     """SIGTERM while four scenarios wait on a slow server: the run ends (no thread keeps it
@@ -284,7 +301,7 @@ def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_pat
 
     import httpx
 
-    recorder = Recorder(create_app(api_key=KEY, settings=MockSettings(lifecycle_delay=5.0)))
+    recorder = Recorder(create_app(api_key=KEY, settings=MockSettings(lifecycle_delay=LONG_LIFECYCLE)))
     with serve_in_thread(recorder) as base_url:
         process = subprocess.Popen(
             [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY, "--phase",
@@ -300,13 +317,13 @@ def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_pat
         out, err = process.communicate(timeout=120)
         took = time.monotonic() - interrupted
         left = httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]
-        time.sleep(5.5)  # a delete takes the mock's lifecycle delay to take effect
+        time.sleep(LONG_LIFECYCLE + 0.5)  # a delete takes the mock's lifecycle delay to take effect
         names = [i["name"] for i in httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]]
     assert {i["status"]["state"] for i in left} <= {"Terminating"}, left  # every one was deleted by the cleanup
     assert process.returncode != 0
     assert "Traceback" not in err, err[-3000:]
     assert names == [], names
-    assert took < 60, took  # the deletes take the mock's 5 s each; no scenario ran on to its end
+    assert took < 60, took  # the deletes take the mock's lifecycle delay each; no scenario ran on to its end
 
 
 @pytest.mark.slow
