@@ -372,6 +372,11 @@ def test_the_run_id_is_on_disk_before_the_first_request(tmp_path):
     assert seen_first["record"]["target"] == base_url and len(seen_first["record"]["run_id"]) >= 4
 
 
+#: Every phase but coverage: its ~420 bodies for create_index doubled the requests, and so the
+#: 429s the run must sleep out, and meet the faults no differently than the generated ones.
+FAULTED_PHASES = ("--phase", "examples", "--phase", "fuzzing", "--phase", "stateful", "--phase", "scenarios")
+
+
 @pytest.mark.slow
 def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
     """429 (with Retry-After), 503, latency and dropped connections in front of the mock: the run
@@ -381,13 +386,13 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
     from pinecone_conformance.mockserver.faults import Fault, FaultPlan
 
     # Each 429 makes the run wait its Retry-After (0 to 1 s): at 20 % of the requests the run
-    # slept for about 90 s; at 2 % there are still a dozen or more, in both of their forms.
+    # slept for about 90 s; at 2 % (of ~400 requests) there are still about a dozen, in both of their forms.
     plan = FaultPlan(faults=(Fault(429, 0.02), Fault(503, 0.05)), latency=0.002, reset=0.01, seed=7)
     app = create_app(api_key=KEY, faults=plan)
     with serve_in_thread(app) as base_url:
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "25", "--wait", "2", "--max-examples", "3",
-                    "--budget", "900", "--operation", "create_index", "--operation", "describe_index",
-                    "--operation", "list_indexes", "--operation", "delete_index", "-o", str(tmp_path))
+                    "--budget", "500", "--operation", "create_index", "--operation", "describe_index",
+                    "--operation", "list_indexes", "--operation", "delete_index", *FAULTED_PHASES, "-o", str(tmp_path))
         clean = httpx.Client(base_url=base_url, headers=HEADERS, transport=httpx.HTTPTransport(retries=3))
         leftovers = []
         for _ in range(20):  # the listing itself may meet a fault
@@ -399,7 +404,7 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
     assert done.returncode in (0, 1, 2), done.stderr[-2000:]
     record = json.loads((tmp_path / "run.json").read_text())
     assert record["retried"] > 0 and record["throttled"] > 0
-    assert record["requests_total"] <= 900
+    assert record["requests_total"] <= 500
     found = FindingStore(tmp_path / "findings").all()
     assert [(f.check, f.severity) for f in found if f.status == 429 and f.check != "throttled"] == []
     assert {f.severity for f in found if f.check == "throttled"} <= {"note"}  # throttling is only ever a note
