@@ -3,8 +3,9 @@ run in a pytest of its own.
 
 That module makes its tests at collection, and Schemathesis draws every operation's coverage
 cases then (about 5 s of CPU; 18 s before its name formats could draw the longest names):
-collected with the other tests, each pytest-xdist worker paid it before running anything, and the fuzzing was split between the workers, so the checks
-that it reached every operation could only run without xdist. Run here, it is collected once,
+collected with the other tests, each pytest-xdist worker paid it before running anything,
+and the fuzzing was split between the workers, so the checks that it reached every
+operation could only run without xdist. Run here, it is collected once,
 all of it in one process, and every one of its tests must pass (none skipped).
 """
 

@@ -14,7 +14,8 @@ To see what this fuzzing alone catches, switch deviations on:
 Not collected with the other tests (the name does not start with ``test_``): Schemathesis
 draws every operation's coverage cases when it makes its tests, at collection (about 5 s
 of CPU; 18 s before the name formats could draw the longest names) that each pytest-xdist
-worker paid before running anything. tests/test_mock_fuzz.py runs this module in a pytest of its own, once, and judges its JUnit report.
+worker paid before running anything. tests/test_mock_fuzz.py runs this module in a pytest
+of its own, once, and judges its JUnit report.
 """
 
 from __future__ import annotations
