@@ -138,6 +138,8 @@ _FORMATS = {_format_name(name): functools.partial(_conforms, name) for name in _
 def _lookup(raw: dict, pointer: str) -> object:
     """The node at a ``#...`` reference, resolved as ``referencing`` resolves it (percent
     decoding, then ``~1``/``~0``); NoFastPath when it does not resolve."""
+    if pointer and not unquote(pointer).startswith("/"):
+        raise NoFastPath(f"reference #{pointer} (an anchor, not a pointer)")
     node: object = raw
     for segment in unquote(pointer).split("/")[1:]:
         segment = segment.replace("~1", "/").replace("~0", "~")
@@ -293,6 +295,8 @@ class _Translation:
             raise NoFastPath("patternProperties")
         if isinstance(schema.get("id"), str):  # python's draft 4 base: a new base URI for references
             raise NoFastPath("id")
+        if "$schema" in schema:  # python-jsonschema would judge this part by another dialect
+            raise NoFastPath("$schema")
         parts: list[dict] = []
         local: dict = {}
         for key, value in schema.items():

@@ -91,8 +91,8 @@ def _rust_schema(schema: Any, names: frozenset) -> dict:
         if not isinstance(ref, str) or not ref.startswith(_REFERENCE) or ref[len(_REFERENCE):] not in names:
             raise _NoFastPath(f"reference {ref!r}")
         return {"$ref": ref}
-    if isinstance(schema.get("id"), str):
-        raise _NoFastPath("id")
+    if isinstance(schema.get("id"), str) or "$schema" in schema:  # a new base URI, another dialect
+        raise _NoFastPath("id or $schema")
     kept: dict = {}
     for key, value in schema.items():
         if key not in Draft4Validator.VALIDATORS or key == "format":  # python ignores them (no format checker)

@@ -18,6 +18,7 @@ import copy
 import functools
 import json
 import re
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -273,7 +274,8 @@ def test_values_nested_deeper_than_python_recurses_go_to_python():
     {"type": "string", "pattern": "^a$"}, {"type": "number", "multipleOf": 0.1}, {"type": "array", "uniqueItems": True},
     {"type": "object", "patternProperties": {"^x": {}}}, {"$ref": "other.yaml#/X"}, {"type": "null"},
     {"enum": [1, 2]}, {"type": "array", "items": [{"type": "string"}]}, {"id": "elsewhere", "type": "string"},
-    {"type": "integer", "minimum": 2 ** 60},
+    {"type": "integer", "minimum": 2 ** 60}, {"$ref": "#components/schemas/X"},
+    {"$schema": "http://json-schema.org/draft-07/schema#", "type": "string"},
 ], ids=lambda s: next(iter(s)))
 def test_what_cannot_be_translated_exactly_has_no_fast_path(schema):
     raw = {"components": {"schemas": {"X": {"type": "object", "properties": {"p": schema}}}}}
@@ -333,6 +335,36 @@ def _answer(operation_id: str, body: bytes, nulls_as_absent: bool, fast_path: bo
         return ("refused", error.status, error.message)
 
 
+def _places(value, where=()):
+    """Every (path, value) inside a JSON value, itself included."""
+    yield where, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield from _places(child, (*where, key))
+
+
+def _changed(value, where: tuple, change):
+    if not where:
+        return change(value)
+    copied = dict(value) if isinstance(value, dict) else list(value)
+    copied[where[0]] = _changed(value[where[0]], where[1:], change)
+    return copied
+
+
+#: One-place changes that break a keyword: null, the wrong type, 1.0 for an integer, an
+#: undocumented member, a missing member, a non-BMP string.
+CHANGES = [lambda v: None, lambda v: True, lambda v: "x", lambda v: [], lambda v: {}, lambda v: 2 ** 64,
+           lambda v: "\U0001F600",
+           lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else 1.0,
+           lambda v: {**v, "undocumented_member": 1} if isinstance(v, dict) else [v],
+           lambda v: dict(list(v.items())[1:]) if isinstance(v, dict) else str(v)]
+
+
+def every_change(value) -> list:
+    """``value`` changed in each place in each way of :data:`CHANGES`."""
+    return [_changed(value, where, change) for where, _ in _places(value) for change in CHANGES]
+
+
 def _request_bodies(operation_id: str) -> st.SearchStrategy:
     schema = raw_document()["components"]["schemas"][request_schema_name(operation_id)]
     valid = BODY_STRATEGIES[operation_id]("pcc-fast-") if operation_id in BODY_STRATEGIES else st.nothing()
@@ -347,6 +379,21 @@ def test_the_mock_answers_the_same_with_and_without_the_fast_path(operation_id, 
     body = json.dumps(value).encode()
     for nulls_as_absent in (True, False):
         assert _answer(operation_id, body, nulls_as_absent, True) == _answer(operation_id, body, nulls_as_absent, False)
+
+
+@pytest.mark.parametrize("operation_id", sorted(BODY_STRATEGIES))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=st.data())
+def test_the_mock_answers_bodies_changed_in_one_place_the_same(operation_id, data):
+    """A valid body broken in one place (each place, each way) gets the same answer both ways."""
+    answers = Counter()
+    for changed in every_change(data.draw(BODY_STRATEGIES[operation_id]("pcc-fast-"))):
+        body = json.dumps(changed).encode()
+        for nulls_as_absent in (True, False):
+            answer = _answer(operation_id, body, nulls_as_absent, True)
+            assert answer == _answer(operation_id, body, nulls_as_absent, False), changed
+            answers[answer[0]] += 1
+    assert answers["refused"] and answers["read"], answers
 
 
 @pytest.mark.parametrize("operation_id", sorted(BODY_STRATEGIES))
