@@ -347,3 +347,28 @@ def test_the_fast_path_says_valid_only_where_python_finds_nothing(corpus):
             assert fast(value) == python_valid, (response["operation_id"], response["status"], response["body"][:300])
             verdicts[python_valid] += 1
     assert verdicts[True] >= 100 and verdicts[False] >= 50, verdicts
+
+
+def test_bodies_changed_in_one_place_fast_valid_only_where_python_finds_nothing(recordings):
+    """Each documented 2xx body of the faithful mock, changed in each place in each breaking way
+    (null, wrong types, 1.0 for an integer, 2**64, undocumented or missing members, and every
+    discriminator value: mapped, a component name, the discriminated schema itself)."""
+    from test_fast_validators import _agree, _changed, _places, every_change
+
+    compiled = ResponseValidator(RAW)._compiled
+    names = ["OnDemand", "Dedicated", "ReadCapacityDedicatedSpecResponse", "IndexModel", "ReadCapacityResponse", ""]
+    seen, judged = set(), Counter()
+    for response in recordings[""]:
+        key = (response["operation_id"], response["status"])
+        if not 200 <= response["status"] < 300 or key in seen or not response["body"]:
+            continue
+        seen.add(key)
+        views = compiled.body_views(*key, response["headers"].get("content-type", ""))
+        body = json.loads(response["body"])
+        changed = every_change(body) + [_changed(body, where, lambda v, n=name: n)
+                                        for where, value in _places(body) if isinstance(value, str) for name in names]
+        for value in changed:
+            for python, fast in ((views.allowed_values, views.allowed_values_fast), (views.strict, views.strict_fast)):
+                _agree(python, fast, value)
+                judged[fast(value)] += 1
+    assert len({operation for operation, _ in seen}) >= 12 and judged[True] >= 100 and judged[False] >= 1000, (seen, judged)
