@@ -25,7 +25,10 @@ One case cannot be translated exactly: a discriminator value that python resolve
 pointer with escapes (``%xx``, ``~``, ``/``). The translation is then two-sided: an *under*
 approximation (never valid where python finds a problem) and an *over* one (valid wherever
 python finds none); ``not`` and the other branches of a ``oneOf`` use the over one, so the
-whole is still an under approximation. Anything else this module does not know (``pattern``,
+whole is still an under approximation. Where python has no verdict at all (it recurses until
+``RecursionError`` on a discriminator value naming the discriminated schema itself, or on a
+value nested deeper than :data:`_MAX_DEPTH`), a guard beside the translation refuses the value,
+so python judges it as before. Anything else this module does not know (``pattern``,
 whose regex dialects differ, ``multipleOf``, ``uniqueItems``, external references, a keyword a
 newer openapi-schema-validator adds) gives no fast path: the python validator judges alone.
 """
