@@ -146,8 +146,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                              "1 against the embedded mock)")
     parser.add_argument("--engine-threads", type=int, default=None, metavar="N",
                         help="Schemathesis tests this many operations side by side, each in a thread (default 2 "
-                             "against a URL: one generates while another waits for the server; 1 against the "
-                             "embedded mock, which answers in process)")
+                             "against a remote URL: one generates while another waits for the network; 1 "
+                             "against a loopback server or the embedded mock, which answer at once)")
     parser.add_argument("--profile", choices=["contract", "production"], default="contract",
                         help="contract (default): only the document's rules fail the run, production-parity "
                              "differences are warnings in their own section; production: both fail")

@@ -57,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pcc-scenario-workers", type=int, default=None,
                     help="scenarios side by side in this many threads (default 4 against a URL, 1 embedded)")
     group.addoption("--pcc-engine-threads", type=int, default=None,
-                    help="operations Schemathesis tests side by side in threads (default 2 against a URL, 1 embedded)")
+                    help="operations Schemathesis tests side by side in threads (default 2 remote, 1 loopback or embedded)")
     group.addoption("--pcc-operation", action="append", default=[], help="only these operations")
     group.addoption("--pcc-check", action="append", default=[], help="only these checks")
     group.addoption("--pcc-phase", action="append", default=[], help="only these Schemathesis phases")
@@ -130,6 +130,10 @@ def _deadline(config: pytest.Config) -> float | None:
     return time.monotonic() + max_time - (time.time() - config.pcc_started)
 
 
+#: Operations Schemathesis's stateless phases test side by side against a server elsewhere.
+REMOTE_ENGINE_THREADS = 2
+
+
 def run_state(config: pytest.Config, *, embedded_app=None):
     """The run's state for this process, from the options (the same for every worker)."""
     from pinecone_conformance.conformance.session import EMBEDDED_BASE_URL, RunState, Target
@@ -140,7 +144,11 @@ def run_state(config: pytest.Config, *, embedded_app=None):
     timeout = config.getoption("--pcc-request-timeout") or 60.0
     if base_url:
         target = Target(base_url=base_url.rstrip("/"), api_key=api_key, request_timeout=timeout)
-        wait, interval, max_examples, scenario_workers, engine_threads = 120.0, 5.0, 5, 4, 2
+        wait, interval, max_examples, scenario_workers = 120.0, 5.0, 5, 4
+        # Threads pay off while a request is on the network; a server on this machine answers in a
+        # few milliseconds, less than the interpreter's switch interval (5 ms), so a second thread
+        # there only adds hand-offs of the GIL (measured: slower, benchmarks/versus_schemathesis.py).
+        engine_threads = 1 if is_loopback(base_url) else REMOTE_ENGINE_THREADS
     else:
         api_key = api_key or EMBEDDED_API_KEY
         target = Target(base_url=EMBEDDED_BASE_URL, api_key=api_key, app=embedded_app, request_timeout=timeout)
