@@ -251,9 +251,11 @@ def conformance_client(conformance_state):
 
 @pytest.fixture(scope="session")
 def conformance_schema(conformance_state):
-    from pinecone_conformance.conformance.fuzz import build_schema
+    from pinecone_conformance.conformance.fuzz import build_schema, heap_frozen
 
-    return build_schema(conformance_state.raw, conformance_state)
+    schema = build_schema(conformance_state.raw, conformance_state)
+    with heap_frozen():
+        yield schema
 
 
 def _write_stats(output: Path, state) -> None:

@@ -128,7 +128,10 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     plugins = ["--disable-plugin-autoload", "-p", SUITE_PLUGIN]
     if args.workers:
         plugins += ["-p", "xdist.plugin"]
-    arguments = [str(SUITE_MODULE), *terminal, *plugins, "-p", "no:cacheprovider", "--assert=plain",
+    # unraisableexception: two full garbage collections of the whole heap at the session's end,
+    # to report exceptions raised in __del__, which no run looks at
+    arguments = [str(SUITE_MODULE), *terminal, *plugins, "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+                 "--assert=plain",
                  "--pcc-seed", str(seed), "--pcc-output", str(output), "--pcc-spec", str(args.spec),
                  "-W", "ignore::DeprecationWarning"]
     if args.base_url:

@@ -33,3 +33,16 @@ def test_a_foreign_pytest_plugin_is_not_loaded_into_a_run(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads((tmp_path / "out" / "run.json").read_text())["requests_total"] > 0
+
+
+def test_the_heap_is_frozen_during_a_run_and_unfrozen_after():
+    """Set-up objects are hidden from the cycle collector while the run lasts, and handed back
+    when it ends (a process running several runs must not keep one's garbage for the next)."""
+    import gc
+
+    from pinecone_conformance.conformance.fuzz import heap_frozen
+
+    before = gc.get_freeze_count()
+    with heap_frozen():
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == 0
