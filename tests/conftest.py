@@ -52,15 +52,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 LONGEST_FIRST = (
     "test_kill_matrix_catches_every_seeded_deviation",
     "test_fuzzing_the_mock_and_its_contract_profile_finds_nothing",
-    "test_four_workers_overlap_on_a_clean_server_with_a_clean_verdict_and_the_same_names",
-    "test_the_production_profile_reports_exactly_the_parity_differences",
-    "test_a_contract_literal_server_passes_the_contract_profile",
-    "test_a_full_default_run_writes_to_nothing_it_did_not_create",
-    "test_a_run_through_injected_faults_ends_cleanly",
     "test_default_run_on_the_faithful_mock_is_clean",
-    "test_the_production_profile_passes_the_production_mock",
-    "test_two_shards_merged_do_what_one_run_does",
+    "test_a_full_default_run_writes_to_nothing_it_did_not_create",
+    "test_a_contract_literal_server_passes_the_contract_profile",
     "test_the_baseline_gate_fails_only_on_what_is_new",
+    "test_four_workers_overlap_on_a_clean_server_with_a_clean_verdict_and_the_same_names",
+    "test_a_run_through_injected_faults_ends_cleanly",
+    "test_under_xdist_each_scenario_runs_once",
+    "test_two_shards_merged_do_what_one_run_does",
+    "test_loopback_run_is_safe",
+    "test_under_xdist_each_operation_is_tested_once_not_once_per_worker",
 )
 
 

@@ -117,7 +117,7 @@ def test_engine_threads_change_timing_not_what_is_sent(tmp_path):
                 [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", "k",
                  "--seed", "2", "--phase", "examples", "--phase", "coverage",
                  "--engine-threads", str(threads),
-                 "--operation", "create_index", "--operation", "describe_index", "--operation", "list_indexes",
+                 "--operation", "create_backup", "--operation", "describe_index", "--operation", "list_indexes",
                  "--operation", "create_collection", "--no-progress", "-o", str(tmp_path / name)],
                 capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
@@ -126,5 +126,5 @@ def test_engine_threads_change_timing_not_what_is_sent(tmp_path):
         return record["observed_statuses"]
 
     one, two = observed("one", 1), observed("two", 2)
-    assert sum(one["create_index"].values()) > 100  # coverage ran
+    assert sum(one["create_collection"].values()) > 20 and sum(one["create_backup"].values()) > 20  # coverage ran
     assert two == one
