@@ -276,8 +276,10 @@ class _Compiled:
     @cached_property
     def contract(self) -> OpenAPI:
         raw = _for_validation(self.raw)
+        # spec_validator_cls=None: the document was validated once, where it was loaded
+        # (spec.loader.load); openapi-core would validate it again against the meta-schema
         return OpenAPI.from_dict(raw, config=Config(schema_validators_factory=_CompiledSchemaValidators(raw),
-                                                    path_finder_cls=_RememberedPaths))
+                                                    path_finder_cls=_RememberedPaths, spec_validator_cls=None))
 
     @cached_property
     def _contract_spec(self) -> SchemaPath:
@@ -298,12 +300,12 @@ class _Compiled:
     def strict_openapi(self) -> OpenAPI:
         return OpenAPI.from_dict(
             _for_validation(_open_compositions(self.raw)),
-            config=Config(additional_properties_default_policy="forbid"),
+            config=Config(additional_properties_default_policy="forbid", spec_validator_cls=None),
         )
 
     @cached_property
     def allowed_values_openapi(self) -> OpenAPI:
-        return OpenAPI.from_dict(_for_validation(tighten_enums(self.raw)))
+        return OpenAPI.from_dict(_for_validation(tighten_enums(self.raw)), config=Config(spec_validator_cls=None))
 
     def judged_by_body(self, operation_id: str, status: int) -> bool:
         """Whether openapi-core's verdict on this response depends only on its status, content
