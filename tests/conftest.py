@@ -96,8 +96,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def _cpu_seconds() -> float:
     import resource
 
+    import cli_process
+
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    # the CLI runs forked by tests/cli_process.py are children of its server, not of this process
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + cli_process.forked_cpu_seconds()
 
 
 class CpuLedger:

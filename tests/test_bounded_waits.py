@@ -5,10 +5,9 @@ server that never makes an index ready."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
+import cli_process
 import pytest
 
 from pinecone_conformance.conformance.scenarios.base import Scenario, wait_ready
@@ -121,9 +120,9 @@ def test_a_broken_describe_ends_the_wait_with_the_finding_that_says_why():
 
 @pytest.mark.slow
 def test_a_server_whose_indexes_never_become_ready_is_reported_once(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--deviation", "index-never-ready",
-                           "--profile", "production", "--phase", "scenarios", "--wait", "3", "--seed", "2",
-                           "-o", str(tmp_path), "--no-progress"], capture_output=True, text=True, timeout=600)
+    done = cli_process.run(["run", "--deviation", "index-never-ready",
+                            "--profile", "production", "--phase", "scenarios", "--wait", "3", "--seed", "2",
+                            "-o", str(tmp_path), "--no-progress"], timeout=600)
     assert done.returncode == 1, done.stderr[-2000:]
     groups = json.loads((tmp_path / "findings.json").read_text())["groups"]
     assert sum(g["count"] for g in groups if g["check"] == "index_becomes_ready") == 1

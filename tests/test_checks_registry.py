@@ -7,9 +7,9 @@ import ast
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
+import cli_process
 import pytest
 
 from pinecone_conformance.conformance.registry import CHECKS
@@ -111,7 +111,7 @@ def test_declaring_a_production_rule_needs_a_confidence():
 
 
 def _cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", *args], capture_output=True, text=True, timeout=timeout)
+    return cli_process.run(list(args), timeout=timeout)
 
 
 def test_the_checks_command_lists_the_registry():

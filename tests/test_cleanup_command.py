@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+import cli_process
 import httpx
 import pytest
 
@@ -143,8 +144,7 @@ def server():
 
 
 def cleanup_cli(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "cleanup", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return cli_process.run(["cleanup", *args], timeout=timeout, env=env)
 
 
 def test_run_scoped_cleanup_deletes_that_run_and_nothing_else(server):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli_process
 import httpx
 import pytest
 
@@ -21,8 +22,7 @@ KEY = "pcsk_CONFORMANCE_TEST_KEY_7f3a9c"
 
 
 def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return cli_process.run(list(args), timeout=timeout)
 
 
 def findings(output: Path):

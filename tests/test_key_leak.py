@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 from urllib.parse import quote, quote_plus
 
+import cli_process
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -183,11 +182,10 @@ def echoed_run(tmp_path_factory):
     """One run of the suite against the echo server: (output directory, completed process)."""
     output = tmp_path_factory.mktemp("key-leak") / "report"
     with serve_in_thread(echo_app()) as base_url:
-        done = subprocess.run(
-            [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
+        done = cli_process.run(
+            ["run", "--base-url", base_url, "--api-key", KEY,
              "--operation", "list_indexes", "--operation", "describe_index", "--max-examples", "2",
-             "--seed", "11", "--wait", "1", "-o", str(output), "--no-progress"],
-            capture_output=True, text=True, timeout=600)
+             "--seed", "11", "--wait", "1", "-o", str(output), "--no-progress"], timeout=600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     return output, done
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+import cli_process
 import pytest
 
 from pinecone_conformance.mockserver.app import create_app
@@ -24,8 +23,7 @@ SMALL = ["--seed", "7", "--max-examples", "2", "--operation", "describe_index", 
 
 
 def _run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 600):
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
+    return cli_process.run(list(args), timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
 
 
 @pytest.mark.slow

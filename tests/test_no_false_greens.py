@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import cli_process
 import pytest
 
 from pinecone_conformance.mockserver.app import create_app
@@ -22,8 +23,7 @@ def _python(code: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 
 def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--no-progress", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return cli_process.run(["run", "--no-progress", *args], timeout=timeout)
 
 
 @pytest.mark.slow

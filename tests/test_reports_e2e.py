@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+import cli_process
 import pytest
 from junitparser import Failure, JUnitXml
 
@@ -26,8 +26,7 @@ OUTPUTS = ("findings.json", "junit.xml", "summary.md", "report.html")
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PINECONE_API_KEY": KEY}
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance.conformance.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300, stdin=subprocess.DEVNULL)
+    return cli_process.run(list(args), env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")

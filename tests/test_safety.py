@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import subprocess
-import sys
 from pathlib import Path
 
 import anyio
+import cli_process
 import httpx
 import pytest
 
@@ -251,8 +251,7 @@ def _snapshot(client: httpx.Client) -> dict:
 
 
 def _run(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", *args, "--no-progress"],
-                          capture_output=True, text=True, timeout=timeout)
+    return cli_process.run(["run", *args, "--no-progress"], timeout=timeout)
 
 
 def _names_in(method: str, path: str, body: bytes) -> list[str]:

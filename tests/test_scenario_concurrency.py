@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cli_process
 import pytest
 
 from pinecone_conformance.conformance.concurrency import Footprint, ScenarioPool, ScenarioStopped
@@ -198,10 +199,9 @@ def _slow_mock(deviations=()):
 
 
 def _run(base_url: str, output: Path, *args: str, workers: int = 4) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
-                           "--phase", "scenarios", "--scenario-workers", str(workers), "--run-id", RUN_ID,
-                           "--seed", "7", "--wait", "20", "-o", str(output), "--no-progress", *args],
-                          capture_output=True, text=True, timeout=600)
+    return cli_process.run(["run", "--base-url", base_url, "--api-key", KEY,
+                            "--phase", "scenarios", "--scenario-workers", str(workers), "--run-id", RUN_ID,
+                            "--seed", "7", "--wait", "20", "-o", str(output), "--no-progress", *args], timeout=600)
 
 
 def _errors(output: Path) -> list[dict]:
@@ -360,11 +360,10 @@ def test_four_workers_find_the_same_deviations_run_after_run(tmp_path):
     found = []
     for attempt in ("one", "two"):
         output = tmp_path / attempt
-        done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--phase", "scenarios",
-                               "--scenario-workers", "4", "--seed", "7", "--run-id", RUN_ID, "--profile", "production",
-                               "--deviation", "deleted-index-still-listed", "--deviation", "index-backups-unfiltered",
-                               "--deviation", "tag-deletion-ignored", "-o", str(output), "--no-progress"],
-                              capture_output=True, text=True, timeout=600)
+        done = cli_process.run(["run", "--phase", "scenarios",
+                                "--scenario-workers", "4", "--seed", "7", "--run-id", RUN_ID, "--profile", "production",
+                                "--deviation", "deleted-index-still-listed", "--deviation", "index-backups-unfiltered",
+                                "--deviation", "tag-deletion-ignored", "-o", str(output), "--no-progress"], timeout=600)
         assert done.returncode == 1, done.stderr[-2000:]
         findings = FindingStore(output / "findings").all()
         found.append(({f.fingerprint for f in findings},

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+import cli_process
 import pytest
 
 from pinecone_conformance.spec.diff import diff_documents
@@ -25,8 +25,7 @@ SMALL = ("--operation", "describe_index", "--operation", "list_indexes", "--max-
 
 
 def run_contract(version: str, output: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--spec", version, *SMALL, "-o", str(output)],
-                          capture_output=True, text=True, timeout=600)
+    return cli_process.run(["run", "--spec", version, *SMALL, "-o", str(output)], timeout=600)
 
 
 def assert_reports_name_the_contract(output: Path, version: str) -> dict:

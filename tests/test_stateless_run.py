@@ -75,12 +75,12 @@ def test_a_fatal_engine_error_is_kept_for_every_operation(monkeypatch):
 
 def _observed(tmp_path, *options):
     import json
-    import subprocess
-    import sys
 
-    done = subprocess.run([sys.executable, "-m", "pinecone_conformance", "run", "--seed", "3", "--phase", "examples",
-                           "--operation", "list_indexes", "--operation", "list_collections", "--operation", "describe_index",
-                           "--no-progress", "-o", str(tmp_path), *options], capture_output=True, text=True, timeout=300)
+    import cli_process
+
+    done = cli_process.run(["run", "--seed", "3", "--phase", "examples",
+                            "--operation", "list_indexes", "--operation", "list_collections", "--operation", "describe_index",
+                            "--no-progress", "-o", str(tmp_path), *options], timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads((tmp_path / "run.json").read_text())["observed_statuses"]
 
@@ -105,21 +105,20 @@ def test_engine_threads_change_timing_not_what_is_sent(tmp_path):
     2 by default against a remote URL): the same requests per operation and status as one at a
     time, and a clean verdict on the faithful mock."""
     import json
-    import subprocess
-    import sys
+
+    import cli_process
 
     from pinecone_conformance.mockserver.app import create_app
     from pinecone_conformance.mockserver.serve import serve_in_thread
 
     def observed(name, threads):
         with serve_in_thread(create_app(api_key="k")) as base_url:
-            done = subprocess.run(
-                [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", "k",
+            done = cli_process.run(
+                ["run", "--base-url", base_url, "--api-key", "k",
                  "--seed", "2", "--phase", "examples", "--phase", "coverage",
                  "--engine-threads", str(threads),
                  "--operation", "create_backup", "--operation", "describe_index", "--operation", "list_indexes",
-                 "--operation", "create_collection", "--no-progress", "-o", str(tmp_path / name)],
-                capture_output=True, text=True, timeout=300)
+                 "--operation", "create_collection", "--no-progress", "-o", str(tmp_path / name)], timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         record = json.loads((tmp_path / name / "run.json").read_text())
         assert record["options"]["engine_threads"] == threads
