@@ -110,6 +110,7 @@ class StatelessRun:
         self.state, self.schema, self.operation_ids, self.phases = state, schema, operation_ids, phases
         self.fatal: str | None = None
         self.errors: dict[str | None, list] | None = None
+        self.crash: Exception | None = None
 
     def outcome(self, operation_id: str) -> list:
         """The error findings on ``operation_id``; the first call runs the engine, and its
@@ -117,9 +118,15 @@ class StatelessRun:
         operation, say), so that each error fails exactly one test."""
         from pinecone_conformance.conformance.fuzz import run_engine
 
+        if self.crash is not None:  # the run is not started again for each of the other tests
+            raise RuntimeError(f"the engine run crashed in an earlier test: {self.crash!r}") from self.crash
         if self.errors is None:
             before = len(self.state.store_errors())
-            result = run_engine(self.schema, self.state, operation_ids=self.operation_ids, phases=self.phases)
+            try:
+                result = run_engine(self.schema, self.state, operation_ids=self.operation_ids, phases=self.phases)
+            except Exception as crash:
+                self.crash = crash
+                raise
             for finding in result.findings:
                 self.state.record(finding)
             self.fatal = result.fatal

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from pinecone_conformance.conformance import fuzz
 from pinecone_conformance.conformance.test_conformance import StatelessRun
 from pinecone_conformance.core.findings import Finding
@@ -62,6 +64,22 @@ def test_errors_recorded_before_the_engine_ran_are_not_its(monkeypatch):
     monkeypatch.setattr(fuzz, "run_engine", _fake_engine([], []))
     run = StatelessRun(state, object(), ["create_index"], ["fuzzing"])
     assert run.outcome("create_index") == []
+
+
+def test_a_crashed_engine_run_is_not_started_again_for_each_operation(monkeypatch):
+    calls = []
+
+    def crashing(*args, **kwargs):
+        calls.append(1)
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(fuzz, "run_engine", crashing)
+    run = StatelessRun(_State(), object(), ["list_indexes", "create_index"], ["examples"])
+    with pytest.raises(ValueError):
+        run.outcome("list_indexes")
+    with pytest.raises(RuntimeError, match="crashed in an earlier test"):
+        run.outcome("create_index")
+    assert calls == [1]
 
 
 def test_a_fatal_engine_error_is_kept_for_every_operation(monkeypatch):
