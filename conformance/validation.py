@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -60,6 +59,7 @@ from referencing import Registry, Resource
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from pinecone_conformance.conformance.fast_schemas import compile_fast_check
+from pinecone_conformance.core.values import loads_finite
 from pinecone_conformance.spec.loader import escape_pointer, operations
 
 _VALIDATION_HOST = "http://conformance.invalid"
@@ -540,21 +540,10 @@ def _schema_message(schema_errors) -> str:
 _NOT_FINITE = object()
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _refuse(text: str):
-    raise ValueError(text)
-
-
 def _finite_json(body: bytes) -> object:
     """``body`` as JSON for the fast path, or :data:`_NOT_FINITE`."""
     try:
-        return json.loads(body, parse_constant=_refuse, parse_float=_finite_float)
+        return loads_finite(body)
     except ValueError:
         return _NOT_FINITE
 

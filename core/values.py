@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import math
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a double (``1e400``) is refused, rather than
+    becoming ``inf``, which no JSON could carry back."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def loads_finite(text: str | bytes) -> object:
+    """``json.loads`` as strict parsers read JSON (serde_json, the Rust validators): ``NaN``,
+    ``Infinity`` and a number beyond a double's range are refused with a ``ValueError``, as
+    is bad syntax (``json.JSONDecodeError``)."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+
 
 def without_nulls(value: object) -> object:
     """``value`` with every ``"key": null`` member of every object removed (recursively): the

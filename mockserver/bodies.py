@@ -23,14 +23,13 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import math
 from typing import Any
 
 import jsonschema_rs
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
-from pinecone_conformance.core.values import without_nulls
+from pinecone_conformance.core.values import loads_finite, without_nulls
 from pinecone_conformance.mockserver.document import raw_document, request_schema_name
 from pinecone_conformance.mockserver.errors import ApiError
 
@@ -176,19 +175,6 @@ def _surely_valid(schema_name: str, data: Any) -> bool:
 
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    """A JSON number as a float; one too large for a double (``1e400``) is refused as serde_json
-    refuses it, rather than becoming ``inf``, which no JSON answer could carry back."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number out of range: {text[:40]}")
-    return value
-
-
 #: Deepest nesting of arrays and objects a body may have: serde_json's recursion limit. Deeper
 #: bodies are refused here, so no later step (null stripping, shape validation, rendering an
 #: echoed value) ever recurses deeper than this.
@@ -204,7 +190,7 @@ def parse_json(body: bytes) -> Any:
     and a number beyond a double's range.
     """
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+        value = loads_finite(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise ApiError(400, "Failed to parse the request body as JSON: invalid UTF-8") from None
     except json.JSONDecodeError as error:
