@@ -46,6 +46,8 @@ from jsonschema import _keywords, _legacy_keywords
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_schema_validator import _keywords as oas_keywords
 
+from pinecone_conformance.spec.loader import escape_pointer
+
 _UNDER, _OVER = "u", "o"
 _FLIP = {_UNDER: _OVER, _OVER: _UNDER}
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
@@ -144,8 +146,7 @@ def _lookup(raw: dict, pointer: str) -> object:
     if pointer and not unquote(pointer).startswith("/"):
         raise NoFastPath(f"reference #{pointer} (an anchor, not a pointer)")
     node: object = raw
-    for segment in unquote(pointer).split("/")[1:]:
-        segment = segment.replace("~1", "/").replace("~0", "~")
+    for segment in _segments(pointer):
         if isinstance(node, dict) and segment in node:
             node = node[segment]
         elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
@@ -161,7 +162,8 @@ def _segments(pointer: str) -> tuple[str, ...]:
 
 
 def _pointer(segments: tuple[str, ...]) -> str:
-    return "".join("/" + s.replace("~", "~0").replace("/", "~1").replace("%", "%25") for s in segments)
+    """Decoded segments as a pointer for a ``#...`` reference (``%`` escaped too: references are URIs)."""
+    return "".join("/" + escape_pointer(s).replace("%", "%25") for s in segments)
 
 
 def _resolvable(raw: dict, pointer: str) -> bool:
