@@ -51,21 +51,31 @@ def _fail_on_errors(new: list, node=None) -> None:
 STATEFUL_SCALE = 3
 
 
-def _run_schemathesis(state, schema, operation_ids, phases, node, max_examples=None) -> None:
-    """Run the engine, record every failure it found, fail the test on new errors.
-
-    A phase Schemathesis could not run fails the test as a crash (the run then cannot pass)."""
+def _engine_errors(state, schema, operation_ids, phases, max_examples=None) -> tuple[str | None, list]:
+    """Run the engine and record every failure it found: (why a phase could not run, or None;
+    the error findings recorded meanwhile)."""
     from pinecone_conformance.conformance.fuzz import run_engine
 
     before = len(state.store_errors())
     result = run_engine(schema, state, operation_ids=operation_ids, phases=phases, max_examples=max_examples)
     for finding in result.findings:
         state.record(finding)
-    if result.fatal:
-        pytest.fail(f"Schemathesis could not run: {result.fatal}", pytrace=False)
     # Schemathesis may judge responses in threads of its own, so its errors are taken by
-    # position; a scenario running meanwhile in the pool is not this test's business
-    _fail_on_errors([f for f in state.store_errors()[before:] if not _from_a_scenario(f)], node)
+    # position; a scenario running meanwhile in the pool is not this run's business
+    return result.fatal, [f for f in state.store_errors()[before:] if not _from_a_scenario(f)]
+
+
+def _fail_if_fatal(fatal: str | None) -> None:
+    """A phase Schemathesis could not run fails the test as a crash (the run then cannot pass)."""
+    if fatal:
+        pytest.fail(f"Schemathesis could not run: {fatal}", pytrace=False)
+
+
+def _run_schemathesis(state, schema, operation_ids, phases, node, max_examples=None) -> None:
+    """Run the engine, record every failure it found, fail the test on new errors."""
+    fatal, errors = _engine_errors(state, schema, operation_ids, phases, max_examples)
+    _fail_if_fatal(fatal)
+    _fail_on_errors(errors, node)
 
 
 def _from_a_scenario(finding) -> bool:
@@ -116,27 +126,18 @@ class StatelessRun:
         """The error findings on ``operation_id``; the first call runs the engine, and its
         caller also gets the errors that name no operation of this run (a request without an
         operation, say), so that each error fails exactly one test."""
-        from pinecone_conformance.conformance.fuzz import run_engine
-
         if self.crash is not None:  # the run is not started again for each of the other tests
             raise RuntimeError(f"the engine run crashed in an earlier test: {self.crash!r}") from self.crash
         if self.errors is None:
-            before = len(self.state.store_errors())
             try:
-                result = run_engine(self.schema, self.state, operation_ids=self.operation_ids, phases=self.phases)
+                self.fatal, errors = _engine_errors(self.state, self.schema, self.operation_ids, self.phases)
             except Exception as crash:
                 self.crash = crash
                 raise
-            for finding in result.findings:
-                self.state.record(finding)
-            self.fatal = result.fatal
             self.errors = {}
-            # Schemathesis may judge responses in threads of its own, so its errors are taken by
-            # position; a scenario running meanwhile in the pool is not this run's business
-            for finding in self.state.store_errors()[before:]:
-                if not _from_a_scenario(finding):
-                    key = finding.operation if finding.operation in self.operation_ids else None
-                    self.errors.setdefault(key, []).append(finding)
+            for finding in errors:
+                key = finding.operation if finding.operation in self.operation_ids else None
+                self.errors.setdefault(key, []).append(finding)
             return self.errors.pop(None, []) + self.errors.pop(operation_id, [])
         return self.errors.pop(operation_id, [])
 
@@ -170,8 +171,7 @@ def test_operation(operation_id, stateless_run, request):
     if not stateless_run.phases:
         pytest.skip("no stateless phase selected")
     errors = stateless_run.outcome(operation_id)
-    if stateless_run.fatal:
-        pytest.fail(f"Schemathesis could not run: {stateless_run.fatal}", pytrace=False)
+    _fail_if_fatal(stateless_run.fatal)
     _fail_on_errors(errors, request.node)
 
 
