@@ -191,6 +191,15 @@ class RunState:
         return gate.ledger.exhausted or bool(gate.stopped) or (
             gate.deadline is not None and time.monotonic() >= gate.deadline)
 
+    def claim_never_ready(self, why: str) -> bool:
+        """Record that an index never became ready, unless a scenario beside this one already
+        did: only the first to give up reports it (True); the others are not run."""
+        with self._lock:
+            if self.never_ready:
+                return False
+            self.never_ready = why
+            return True
+
     def note_error(self, message: str) -> None:
         self.counters.note_error(redact(message, self.config.secrets))
 

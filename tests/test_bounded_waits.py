@@ -5,13 +5,14 @@ server that never makes an index ready."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import cli_process
 import pytest
 
 from pinecone_conformance.conformance.scenarios.base import Scenario, wait_ready
-from pinecone_conformance.conformance.session import FIRST_POLL, Reply, eventually
+from pinecone_conformance.conformance.session import FIRST_POLL, Reply, RunState, eventually
 
 
 def _reply(status=200, body=None, conforms=True) -> Reply:
@@ -65,7 +66,10 @@ class _State:
 
         self.config = SimpleNamespace(wait=wait, poll_interval=0.05, seed=1, secrets=(), prefix="pcc-test")
         self.never_ready = ""
+        self._lock = threading.Lock()
         self.recorded = []
+
+    claim_never_ready = RunState.claim_never_ready
 
     def ran(self, operation, check):
         pass
@@ -103,6 +107,29 @@ def test_an_index_that_never_becomes_ready_costs_one_wait_then_stops_the_others(
     with pytest.raises(ScenarioNotRun, match="never became ready"):
         wait_ready(second, "j")
     assert stuck.calls == calls  # the second scenario did not wait at all
+
+
+def test_two_scenarios_that_give_up_at_the_same_moment_report_it_once():
+    """Side by side (--scenario-workers), a second scenario can reach its own deadline while the
+    first is still recording its finding: it must not report the same server fault again."""
+    from pinecone_conformance.conformance.scenarios.base import ScenarioAbort, ScenarioNotRun
+
+    state = _State(wait=0.2)
+    stuck = _Client(_reply(200, {"name": "i", "status": {"state": "Initializing", "ready": False}}))
+    second_ended = []
+
+    def record(finding):
+        state.recorded.append(finding)
+        if len(state.recorded) == 1:  # the second gives up while the first records its finding
+            with pytest.raises((ScenarioAbort, ScenarioNotRun)) as ended:
+                wait_ready(Scenario(client=stuck, state=state, name="second"), "j")
+            second_ended.append(ended.type)
+
+    state.record = record
+    with pytest.raises(ScenarioAbort):
+        wait_ready(Scenario(client=stuck, state=state, name="first"), "i")
+    assert [f.check for f in state.recorded] == ["index_becomes_ready"]
+    assert second_ended == [ScenarioNotRun]
 
 
 def test_a_broken_describe_ends_the_wait_with_the_finding_that_says_why():
