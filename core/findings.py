@@ -88,8 +88,10 @@ def excerpt(body: str | bytes | None, limit: int = BODY_EXCERPT_LIMIT) -> str | 
 
 
 def writer_name() -> str:
-    """A name unique to this writer: the xdist worker id, else the process id."""
-    return os.environ.get("PYTEST_XDIST_WORKER") or f"pid{os.getpid()}"
+    """A name unique to this writer: its process id (after the xdist worker id, if any). The
+    worker id alone is not unique: a process started by a worker inherits it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{worker}-pid{os.getpid()}" if worker else f"pid{os.getpid()}"
 
 
 class FindingStore:
