@@ -125,7 +125,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="seed for a reproducible run (default: random, printed)")
     parser.add_argument("--max-examples", type=int, default=None, help="generated cases per operation and mode")
     parser.add_argument("--output", "-o", default="conformance-report", help="directory for findings and reports")
-    parser.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")
+    parser.add_argument("--workers", "-n", default=None, metavar="N",
+                        help="processes the run is split into, each forked after the imports (a number or 'auto' "
+                             "for this machine's cores; default 2 against the embedded mock or a loopback server, "
+                             "where the run is bound by the CPU, and 1 against a server elsewhere)")
     parser.add_argument("--operation", action="append", default=[], metavar="OPERATION_ID",
                         help="only these operations (repeatable)")
     parser.add_argument("--check", action="append", default=[], metavar="NAME", help="only these checks (repeatable)")

@@ -24,6 +24,11 @@ from pinecone_conformance.core.findings import FindingStore, writer_name
 from pinecone_conformance.core.network import is_loopback
 from pinecone_conformance.core.run_record import FINDINGS_DIR
 
+#: The suite's phases: Schemathesis's four (three of them stateless, run per operation), and
+#: the scenario checks.
+STATELESS_PHASES = ("examples", "coverage", "fuzzing")
+PHASES = (*STATELESS_PHASES, "stateful", "scenarios")
+
 #: The budget ledger every worker of a run counts its requests in.
 BUDGET_FILE = "budget.count"
 
@@ -62,6 +67,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pcc-check", action="append", default=[], help="only these checks")
     group.addoption("--pcc-phase", action="append", default=[], help="only these Schemathesis phases")
     group.addoption("--pcc-shard", default=None, help="run part K/N of the work")
+    group.addoption("--pcc-part", default=None,
+                    help="this process runs part K/N of its shard's work (the runner's --workers)")
+    group.addoption("--pcc-sweep-only", action="store_true",
+                    help="run no test: sweep the server for the run's leftovers (after the runner's parts)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -198,7 +207,8 @@ def conformance_state(request: pytest.FixtureRequest):
                          profile=config.getoption("--pcc-mock-profile"))
     state = run_state(config, embedded_app=app)
     yield state
-    _clean_up(state, sweep=not _is_xdist_worker(config))
+    # workers of one run share its prefix: one that ends early must not sweep away another's live resources
+    _clean_up(state, sweep=not _is_xdist_worker(config) and not config.getoption("--pcc-part"))
     _write_stats(Path(config.getoption("--pcc-output")), state)
 
 
@@ -219,10 +229,19 @@ def _clean_up(state, *, sweep: bool) -> list[str]:
     return leftovers
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """--pcc-sweep-only: the session runs no test, only the sweep at its end."""
+    if getattr(config.option, "pcc_sweep_only", False):
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Under xdist, sweep a real server for prefixed leftovers once every worker is done."""
+    """Sweep a real server for prefixed leftovers once every worker is done: under xdist in its
+    controller, after the runner's parts (--workers) in a session of its own (--pcc-sweep-only)."""
     config = session.config
-    if not _is_xdist_controller(config) or not config.getoption("--pcc-base-url"):
+    if not hasattr(config.option, "pcc_seed") or not config.getoption("--pcc-base-url") or not (
+            _is_xdist_controller(config) or config.getoption("--pcc-sweep-only")):
         return
     state = run_state(config)
     leftovers = _clean_up(state, sweep=True)
@@ -263,15 +282,25 @@ def _write_stats(output: Path, state) -> None:
     state.transport_counts().save(output / f"stats-{writer_name()}.json")
 
 
-def shard_plan(config: pytest.Config, operations: list[str], scenarios: list[str]) -> dict | None:
-    """What this shard runs (see :mod:`conformance.shard`), or None when the run is not sharded."""
-    from pinecone_conformance.conformance.shard import parse_shard, plan
+def shard_plan(config: pytest.Config, operations: list[str], scenarios: list[str],
+               phases: tuple[str, ...] | list[str] = ()) -> dict | None:
+    """What this process runs (see :mod:`conformance.shard`): its shard's share (``--pcc-shard``),
+    and of that its part (``--pcc-part``, one of the runner's processes), weighed by what the
+    selected ``phases`` leave to do; None when the run is neither sharded nor split."""
+    from pinecone_conformance.conformance.shard import parse_shard, plan, split
 
-    text = config.getoption("--pcc-shard")
-    if not text:
+    shard, part = config.getoption("--pcc-shard"), config.getoption("--pcc-part")
+    if not shard and not part:
         return None
-    k, n = parse_shard(text)
-    return plan(k, n, operations, scenarios)
+    share = plan(*parse_shard(shard), operations, scenarios) if shard else \
+        {"operations": list(operations), "stateful": True, "scenarios": list(scenarios)}
+    if not part:
+        return share
+    chosen = set(phases) or set(PHASES)
+    doing = {"operations": share["operations"] if chosen & set(STATELESS_PHASES) else [],
+             "stateful": share["stateful"] and "stateful" in chosen,
+             "scenarios": share["scenarios"] if "scenarios" in chosen else []}
+    return split(*parse_shard(part), doing)
 
 
 def selected_operations(config: pytest.Config, all_operations: list[str]) -> list[str]:

@@ -1,7 +1,8 @@
 """``pinecone-conformance run``: check the setup, run the pytest suite, write the reports.
 
-The suite itself is ``conformance/test_conformance.py`` driven by pytest (optionally with
-pytest-xdist workers). This module only turns command-line options into pytest options,
+The suite itself is ``conformance/test_conformance.py`` driven by pytest, in one process or
+split among processes forked from this one (``--workers``, :mod:`conformance.parts`). This
+module only turns command-line options into pytest options,
 refuses a broken setup with one clear line (exit 2), merges what the workers wrote into a
 :class:`~core.run_record.RunRecord`, hands findings and record to ``reports``, and
 decides the exit code: 1 when an error finding exists (or a warning, with
@@ -11,6 +12,7 @@ decides the exit code: 1 when an error finding exists (or a warning, with
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import signal
@@ -19,6 +21,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pinecone_conformance.conformance.plugin import PHASES
 from pinecone_conformance.core import verdict
 from pinecone_conformance.core.errors import EXIT_USAGE, UsageError
 from pinecone_conformance.core.findings import FindingStore
@@ -103,9 +106,6 @@ def validate_selection(args: argparse.Namespace, raw: dict) -> None:
     validate_checks(args.check)
 
 
-#: The suite's phases: Schemathesis's four, and the scenario checks.
-PHASES = ("examples", "coverage", "fuzzing", "stateful", "scenarios")
-
 
 def check_deviations(names: list[str]) -> None:
     if not names:
@@ -126,8 +126,6 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     # reorders tests or reseeds random, say) must not change a run, and loading every installed
     # plugin is start-up time paid for nothing.
     plugins = ["--disable-plugin-autoload", "-p", SUITE_PLUGIN]
-    if args.workers:
-        plugins += ["-p", "xdist.plugin"]
     # unraisableexception: two full garbage collections of the whole heap at the session's end,
     # to report exceptions raised in __del__, which no run looks at
     arguments = [str(SUITE_MODULE), *terminal, *plugins, "-p", "no:cacheprovider", "-p", "no:unraisableexception",
@@ -155,13 +153,34 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
     for option, on in (("--pcc-read-only", args.read_only), ("--pcc-allow-paid-resources", args.allow_paid_resources)):
         if on:
             arguments.append(option)
-    if args.workers:
-        # loadgroup: the scenarios go to one worker, which runs them side by side (conformance.concurrency)
-        arguments += ["-n", str(args.workers), "--dist", "loadgroup"]
     return arguments
 
 
-def build_record(args: argparse.Namespace, document, output: Path, seed: int, started: str) -> RunRecord:
+#: Processes a run is split into by default where it is bound by the CPU (the embedded mock, a
+#: server on this machine): one per core of the 2-core machines it is measured on. A fixed
+#: number, not the machine's count, so that a seed reproduces the same run anywhere. A server
+#: across the network is mostly waited on, which the engine's threads already overlap.
+LOCAL_WORKERS = 2
+
+
+def worker_count(args: argparse.Namespace) -> int:
+    """How many processes run the suite (--workers: a number, or 'auto' for this machine's cores)."""
+    from pinecone_conformance.conformance.parts import can_fork
+    from pinecone_conformance.core.network import is_loopback
+
+    text = str(args.workers).strip() if args.workers is not None else ""
+    if not text:
+        count = 1 if args.base_url and not is_loopback(args.base_url) else LOCAL_WORKERS
+    elif text == "auto":
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    elif text.isdigit() and int(text) >= 1:
+        count = int(text)
+    else:
+        raise UsageError(f"--workers must be a positive number or 'auto' (got {args.workers!r})")
+    return count if can_fork() else 1
+
+
+def build_record(args: argparse.Namespace, document, output: Path, seed: int, started: str, workers: int) -> RunRecord:
     record = RunRecord(
         spec_version=document.version,
         spec_sha256=document.sha256,
@@ -174,7 +193,7 @@ def build_record(args: argparse.Namespace, document, output: Path, seed: int, st
         tool_versions=tool_versions(),
         options={"deviations": list(args.deviation), "operations": list(args.operation), "checks": list(args.check),
                  "phases": list(args.phase), "profile": args.profile, "mock_profile": args.mock_profile, "shard": args.shard,
-                 "baseline": args.baseline, "fail_on": fail_level(args), "max_examples": args.max_examples, "workers": args.workers,
+                 "baseline": args.baseline, "fail_on": fail_level(args), "max_examples": args.max_examples, "workers": workers,
                  "wait": args.wait, "budget": args.budget, "max_time": args.max_time, "read_only": args.read_only,
                  "allow_paid_resources": args.allow_paid_resources, "request_timeout": args.request_timeout,
                  "engine_threads": args.engine_threads},
@@ -206,6 +225,7 @@ def main_run(args: argparse.Namespace) -> int:
     check_deviations(args.deviation)
     validate_numbers(args)
     validate_selection(args, document.raw)
+    workers = worker_count(args)
     if args.deviation and args.base_url:
         raise UsageError("--deviation switches on deviations of the embedded mock; it cannot be used with --base-url")
     if args.mock_profile != "production" and args.base_url:
@@ -247,8 +267,18 @@ def main_run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt  # pytest then tears fixtures down: the run's resources are deleted
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    crashed, part_problems = progress.crashed, []
     try:
-        status = pytest.main(arguments, plugins=[progress])
+        if workers > 1:
+            from pinecone_conformance.conformance.parts import run_parts
+
+            def part_progress(k: int) -> ProgressPlugin:  # one progress display: the first part's
+                return ProgressPlugin(output, enabled=k == 1 and progress.active)
+
+            parts = run_parts(arguments, workers, output, part_progress, sweep=bool(args.base_url))
+            status, crashed, part_problems = parts.status, parts.crashed, parts.problems
+        else:
+            status = pytest.main(arguments, plugins=[progress])
     except KeyboardInterrupt:
         interrupted.set()
         status = pytest.ExitCode.INTERRUPTED
@@ -258,8 +288,8 @@ def main_run(args: argparse.Namespace) -> int:
     if interrupted.is_set():
         status = pytest.ExitCode.INTERRUPTED
     findings = FindingStore(output / FINDINGS_DIR).all()
-    record = build_record(args, document, output, seed, started)
-    problems = _did_not_run(status, progress, record, output)
+    record = build_record(args, document, output, seed, started, workers)
+    problems = part_problems + _did_not_run(status, crashed, record, output)
     record.errors += problems
     cut_short = [reason for reason in (BUDGET, DEADLINE) if record.skipped.get(reason)]
     if cut_short:
@@ -356,7 +386,7 @@ def _publish(output: Path, findings, record: RunRecord, api_key: str | None, gat
             print(line)
 
 
-def _did_not_run(status, progress, record: RunRecord, output: Path) -> list[str]:
+def _did_not_run(status, crashed: dict[str, str], record: RunRecord, output: Path) -> list[str]:
     """What of the planned work did not run: an interrupted or broken pytest, crashed tests, a
     phase Schemathesis could not run, an outage, or nothing tested at all. Empty when all ran."""
     import pytest
@@ -369,7 +399,7 @@ def _did_not_run(status, progress, record: RunRecord, output: Path) -> list[str]
     if stop_file(output).exists():
         reason = stop_file(output).read_text(encoding="utf-8").splitlines()[0]
         problems.append(f"the run stopped early: {reason}")
-    problems += [f"{test} did not run to its end: {why}" for test, why in progress.crashed.items()]
+    problems += [f"{test} did not run to its end: {why}" for test, why in crashed.items()]
     if status == pytest.ExitCode.NO_TESTS_COLLECTED or (not problems and record.requests_total == 0
                                                         and not record.skipped):
         problems.append("nothing was tested (no test collected or no request sent)")

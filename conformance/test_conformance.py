@@ -23,7 +23,7 @@ from __future__ import annotations
 import pytest
 
 from pinecone_conformance.conformance.concurrency import SCENARIO_SCOPE
-from pinecone_conformance.conformance.plugin import DEVIATIONS_PROPERTY
+from pinecone_conformance.conformance.plugin import DEVIATIONS_PROPERTY, STATELESS_PHASES
 from pinecone_conformance.conformance.scenarios import (
     FOOTPRINTS,
     READ_ONLY_SCENARIOS,
@@ -31,10 +31,6 @@ from pinecone_conformance.conformance.scenarios import (
     run_scenario,
 )
 from pinecone_conformance.spec.loader import load, operations
-
-STATELESS_PHASES = ("examples", "coverage", "fuzzing")
-
-
 
 
 def _fail_on_errors(new: list, node=None) -> None:
@@ -94,7 +90,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wanted = set(config.getoption("--pcc-operation"))
     names = [name for name, (_, ops) in SCENARIOS.items() if not wanted or not ops or wanted & set(ops)]
     names = [n for n in names if not read_only or n in READ_ONLY_SCENARIOS]
-    part = shard_plan(config, chosen, names)
+    part = shard_plan(config, chosen, names, config.getoption("--pcc-phase"))
     if part is not None:  # this shard's share; the other shards run the rest
         chosen = [op for op in chosen if op in part["operations"]]
         names = [n for n in names if n in part["scenarios"]]

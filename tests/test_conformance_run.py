@@ -156,13 +156,19 @@ def test_budget_bounds_the_requests(tmp_path):
 
 @pytest.mark.slow
 def test_parallel_workers_share_one_store(tmp_path):
-    """Under pytest-xdist each worker writes its own findings file; together they hold the run."""
+    """Each of the run's processes (--workers) writes its own findings and stats files, even
+    when the run was started from a pytest-xdist worker (whose id its processes inherit);
+    together they hold the run, and nothing of the parts' own bookkeeping is left behind."""
     done = run_cli("run", "--seed", "8", "--workers", "2", "--deviation", "error-code-generic", "--profile", "production",
                    "--operation", "describe_index", "--operation", "delete_index", "--max-examples", "2",
                    "-o", str(tmp_path))
     assert done.returncode == 1, done.stderr[-2000:]
-    assert len(list((tmp_path / "findings").glob("findings-gw*.ndjson"))) == 2
-    assert len(list(tmp_path.glob("stats-gw*.json"))) == 2
+    assert len(list((tmp_path / "findings").glob("findings-*.ndjson"))) == 2
+    assert len(list(tmp_path.glob("stats-*.json"))) == 2
+    assert not list(tmp_path.glob("part-*"))
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["options"]["workers"] == 2
+    assert {"describe_index", "delete_index"} <= set(record["observed_statuses"])
     assert "error_code" in {f.check for f in findings(tmp_path)}
     report = json.loads((tmp_path / "findings.json").read_text())
     assert len(report["findings"]) == len(findings(tmp_path))

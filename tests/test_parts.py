@@ -1,0 +1,125 @@
+"""``run --workers N``: the run split among processes forked after the imports (conformance.parts).
+
+What must hold: each piece of work runs in exactly one process, the split finds what one
+process finds, a process that dies is reported (the run cannot pass), and against a server
+the run's leftovers are swept once every process has ended, never while one still runs."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import cli_process
+import httpx
+import pytest
+
+from pinecone_conformance.conformance.parts import (
+    INTERNAL_ERROR,
+    INTERRUPTED,
+    NO_TESTS_COLLECTED,
+    OK,
+    TESTS_FAILED,
+    combined_status,
+    run_parts,
+)
+from pinecone_conformance.conformance.shard import split
+from pinecone_conformance.mockserver.app import create_app
+from pinecone_conformance.mockserver.serve import serve_in_thread
+
+KEY = "pcsk_PARTS_TEST_KEY_51c0de"
+
+
+def test_the_gravest_status_of_any_part_is_the_runs():
+    assert combined_status([OK, OK]) == OK
+    assert combined_status([OK, NO_TESTS_COLLECTED]) == OK  # one part had nothing to do
+    assert combined_status([NO_TESTS_COLLECTED, NO_TESTS_COLLECTED]) == NO_TESTS_COLLECTED
+    assert combined_status([OK, TESTS_FAILED]) == TESTS_FAILED
+    assert combined_status([TESTS_FAILED, INTERNAL_ERROR]) == INTERNAL_ERROR
+    assert combined_status([INTERNAL_ERROR, INTERRUPTED, OK]) == INTERRUPTED
+
+
+def test_the_split_is_complete_disjoint_and_keeps_the_scenarios_together():
+    share = {"operations": [f"op{i}" for i in range(9)] + ["create_index"], "stateful": True,
+             "scenarios": ["a", "b", "c"]}
+    parts = [split(k, 3, share) for k in (1, 2, 3)]
+    operations = [op for part in parts for op in part["operations"]]
+    assert sorted(operations) == sorted(share["operations"])  # every operation, once
+    assert sum(part["stateful"] for part in parts) == 1
+    assert [part["scenarios"] for part in parts if part["scenarios"]] == [["a", "b", "c"]]
+    assert split(1, 3, share) == parts[0]  # the same split every time: a seed reproduces the run
+
+
+def test_a_part_with_nothing_selected_is_given_nothing():
+    share = {"operations": ["x", "y"], "stateful": False, "scenarios": []}
+    parts = [split(k, 2, share) for k in (1, 2)]
+    assert [part["operations"] for part in parts] == [["x"], ["y"]]
+    assert not any(part["stateful"] or part["scenarios"] for part in parts)
+
+
+def test_a_part_that_dies_is_reported_and_the_others_results_are_kept(tmp_path):
+    """A part killed mid-session (out of memory, say) leaves no result: that is a problem of the
+    run, which cannot pass, while the part that ended still counts."""
+    suite = tmp_path / "test_dies.py"
+    suite.write_text(textwrap.dedent("""
+        import os, signal
+
+        def test_one(request):
+            if request.config.getoption("--pcc-part") == "2/2":
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        def test_two():
+            assert False, "a deviation"
+    """))
+    arguments = [str(suite), "-q", "-p", "no:cacheprovider", "--disable-plugin-autoload",
+                 "-p", "pinecone_conformance.conformance.plugin", "--rootdir", str(tmp_path)]
+
+    class Crashes:
+        crashed = {"test_two": "a deviation"}
+
+    outcome = run_parts(arguments, 2, tmp_path, lambda k: Crashes())
+    assert outcome.status == INTERNAL_ERROR
+    assert outcome.problems == ["worker 2 ended without a result (killed by signal 9)"]
+    assert outcome.crashed == {"test_two": "a deviation"}  # part 1's
+    assert not list(tmp_path.glob("part-*"))
+
+
+@pytest.mark.slow
+def test_two_workers_find_what_one_finds(tmp_path):
+    """The same deviations, by the same checks, whether the run is split or not."""
+    def groups(workers: str) -> set:
+        output = tmp_path / workers
+        done = cli_process.run(["run", "--seed", "4", "--workers", workers, "--deviation", "state-outside-enum",
+                                "--deviation", "create-index-200", "--max-examples", "5", "--operation", "create_index",
+                                "--operation", "describe_index", "--operation", "list_indexes", "--no-progress",
+                                "-o", str(output)], timeout=600)
+        assert done.returncode == 1, done.stderr[-2000:]
+        report = json.loads((output / "findings.json").read_text())
+        return {(g["check"], g["operation"]) for g in report["groups"] if g["severity"] == "error"}
+
+    one, two = groups("1"), groups("2")
+    assert {check for check, _ in one} >= {"response_schema_conformance", "status_code_conformance"}
+    assert two == one
+
+
+@pytest.mark.slow
+def test_against_a_server_the_leftovers_are_swept_once_every_part_has_ended(tmp_path):
+    """A resource of an earlier, interrupted run with the same run id is not this run's to
+    keep: the sweep after the parts deletes it (the parts themselves never sweep); what
+    another run (another prefix) made is left alone."""
+    headers = {"Api-Key": KEY, "X-Pinecone-Api-Version": "2026-04"}
+    spec = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+    with serve_in_thread(create_app(api_key=KEY)) as base_url:
+        for name in ("pcc-partsrun-left1", "pcc-otherrun-keep1"):
+            created = httpx.post(base_url + "/indexes", headers=headers,
+                                 json={"name": name, "dimension": 4, "metric": "cosine", "spec": spec})
+            assert created.status_code == 201, created.text
+        done = cli_process.run(["run", "--base-url", base_url, "--api-key", KEY, "--run-id", "partsrun", "--seed", "2",
+                                "--workers", "2", "--phase", "examples", "--operation", "list_indexes",
+                                "--operation", "list_collections", "--wait", "5", "--no-progress",
+                                "-o", str(tmp_path)], timeout=600)
+        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]
+                 if i["status"]["state"] != "Terminating"]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert names == ["pcc-otherrun-keep1"]
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["options"]["workers"] == 2 and record["cleanup_requests"] > 0
