@@ -3,6 +3,8 @@ stateful, scenarios, response validation, the in-process mock, reports.
 
     python benchmarks/phase_profile.py [--loopback] [RUN OPTIONS ...]        (default: --seed 1)
 
+The run is profiled in one process (``--workers 1``): a sampler sees only its own threads.
+
 ``--loopback`` serves a fresh mock on 127.0.0.1 in this process (its server thread is
 charged on a line of its own) and runs the suite against it with ``--base-url``.
 
@@ -133,6 +135,10 @@ class Sampler(threading.Thread):
 def main(argv: list[str]) -> None:
     loopback = "--loopback" in argv
     run_options = [option for option in argv if option != "--loopback"] or ["--seed", "1"]
+    # the sampler sees the threads of this process: the run must not be split among processes
+    # (the default run's wall time, split, is what suite_timing.py prints)
+    if not any(option.startswith(("--workers", "-n")) for option in run_options):
+        run_options += ["--workers", "1"]
     load_before = os.getloadavg()
     started_wall, started_cpu = time.monotonic(), time.process_time()
     sampler = Sampler()
