@@ -7,7 +7,9 @@ the run's leftovers are swept once every process has ended, never while one stil
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+from pathlib import Path
 
 import cli_process
 import httpx
@@ -123,3 +125,39 @@ def test_against_a_server_the_leftovers_are_swept_once_every_part_has_ended(tmp_
     assert names == ["pcc-otherrun-keep1"]
     record = json.loads((tmp_path / "run.json").read_text())
     assert record["options"]["workers"] == 2 and record["cleanup_requests"] > 0
+
+
+@pytest.mark.slow
+def test_parts_killed_mid_run_fail_the_run_and_what_they_made_is_swept(tmp_path):
+    """SIGKILL the run's processes while they test a server, once one of their indexes exists:
+    the run says so and exits 2 (never a pass), and what they created (they could not delete
+    it) is deleted by the sweep after the parts."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    headers = {"Api-Key": KEY}
+    with serve_in_thread(create_app(api_key=KEY)) as base_url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY,
+             "--seed", "13", "--run-id", "killedrun", "--workers", "2", "--wait", "5", "--no-progress",
+             "-o", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        ours: list[str] = []
+        while not ours and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+            ours = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]
+                    if i["name"].startswith("pcc-killedrun-")]
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        parts = [int(pid) for pid in children.read_text().split()] if process.poll() is None else []
+        assert ours and len(parts) == 2, "the run ended before its parts could be killed"
+        for pid in parts:
+            os.kill(pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=300)
+        left = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]
+                if i["status"]["state"] != "Terminating"]
+    assert process.returncode == 2, err[-3000:]
+    assert "worker 1 ended without a result (killed by signal 9)" in err
+    assert "Traceback" not in err
+    assert left == [], left
