@@ -272,8 +272,9 @@ def main_run(args: argparse.Namespace) -> int:
         if workers > 1:
             from pinecone_conformance.conformance.parts import run_parts
 
-            def part_progress(k: int) -> ProgressPlugin:  # one progress display: the first part's
-                return ProgressPlugin(output, enabled=k == 1 and progress.active)
+            def part_progress(k: int) -> ProgressPlugin:  # one progress line: the first part's tests, every finding
+                return ProgressPlugin(output, enabled=k == 1 and progress.active,
+                                      label=f"conformance (worker 1 of {workers})")
 
             parts = run_parts(arguments, workers, output, part_progress, sweep=bool(args.base_url))
             status, crashed, part_problems = parts.status, parts.crashed, parts.problems
@@ -419,12 +420,12 @@ def _top_deviations(findings, limit: int = 5) -> list[str]:
 class ProgressPlugin:
     """Feeds the progress line from pytest's reports (works with xdist: reports reach the controller)."""
 
-    def __init__(self, output: Path, enabled: bool):
+    def __init__(self, output: Path, enabled: bool, label: str = "conformance"):
         from pinecone_conformance.reports.progress import Progress
 
         self.output = output
         self.crashed: dict[str, str] = {}
-        self.progress = Progress(stream=sys.__stderr__, enabled=enabled)
+        self.progress = Progress(stream=sys.__stderr__, enabled=enabled, label=label)
         self.active = self.progress.active
 
     def pytest_collection_finish(self, session) -> None:

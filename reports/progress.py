@@ -44,8 +44,9 @@ class Progress:
         self._draw(unit_name)
 
     def finish(self) -> None:
-        """Leave the last state on its own line, so what follows starts clean."""
-        if self.active:
+        """Leave the last state on its own line, so what follows starts clean (a display that
+        was never started, as the runner's own while its worker processes show theirs, leaves nothing)."""
+        if self.active and self.started:
             self._draw("done")
             self.stream.write("\n")
             self.stream.flush()

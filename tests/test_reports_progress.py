@@ -28,6 +28,13 @@ def test_draws_one_updating_line_on_a_terminal():
     assert frames[-1].endswith("done")
 
 
+def test_a_display_never_started_leaves_nothing_when_finished():
+    """The runner's own display, while the run's worker processes show theirs."""
+    stream = FakeTty()
+    Progress(stream).finish()
+    assert stream.getvalue() == ""
+
+
 def test_silent_when_not_a_terminal():
     stream = io.StringIO()
     with Progress(stream) as progress:
