@@ -23,7 +23,11 @@ class ScenarioAbort(Exception):
     """A step the rest of the scenario depends on failed (already recorded as a finding)."""
 
 class ScenarioNotRun(Exception):
-    """The scenario cannot run on this server, for a reason an earlier scenario found."""
+    """The scenario cannot run on this server, for a reason an earlier scenario found (or the
+    server would not answer it: still throttling after the gate's retries)."""
+
+#: Too Many Requests: what reaches a scenario only once the gate's retries are spent.
+THROTTLED = 429
 
 @dataclass
 class Scenario:
@@ -45,7 +49,12 @@ class Scenario:
     def fail(self, check: str, message: str, reply: Reply | None = None, *, severity: str | None = None,
              location: str | None = None) -> None:
         """Record a finding of ``check`` (declared in :mod:`conformance.registry`: kind and authority
-        come from there; ``severity`` may only lower its default for a sub-case)."""
+        come from there; ``severity`` may only lower its default for a sub-case).
+
+        A 429 is no deviation of any check (the response was already noted as throttling): the
+        scenario ends, not run, since what it does next would build on a call that did not happen."""
+        if reply is not None and reply.status == THROTTLED:
+            raise ScenarioNotRun(f"{reply.operation_id} was still throttled (429) after the gate's retries")
         operation = reply.operation_id if reply else None
         self.state.ran(operation, check)
         self.state.record(CHECKS[check].finding(
@@ -173,7 +182,8 @@ def delete_index(s: Scenario, name: str) -> None:
         s.passed("delete_takes_effect", "list_indexes")
 
 def expect_rejected(s: Scenario, reply: Reply, check: str, what: str, *, allow_404: bool = False) -> bool:
-    if reply.status in CLIENT_ERROR and (reply.status != 404 or allow_404 or reply.operation_id != "create_index"):
+    if reply.status in CLIENT_ERROR and reply.status != THROTTLED and (
+            reply.status != 404 or allow_404 or reply.operation_id != "create_index"):
         s.passed(check, reply.operation_id)
         return True
     s.fail(check, f"{what}: expected a 4xx rejection, got {reply.status}", reply)
