@@ -24,12 +24,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-#: Imported by the server before its first fork (what every run needs).
+from pinecone_conformance.conformance.parts import PRELOAD
+
+#: Imported by the server before its first fork (what every run needs), with what a run split
+#: among processes imports before it forks them (the engines' modules a run imports only once
+#: it starts: measured, 0.4-0.6 s of each run's CPU otherwise).
 _WARM = ("pinecone_conformance.conformance.cli", "pinecone_conformance.conformance.runner",
          "pinecone_conformance.conformance.plugin", "pinecone_conformance.conformance.test_conformance",
-         "pinecone_conformance.conformance.fuzz", "pinecone_conformance.conformance.validation",
-         "pinecone_conformance.conformance.cleanup", "pinecone_conformance.mockserver.app",
-         "pinecone_conformance.reports", "xdist.plugin", "pytest")
+         "pinecone_conformance.reports", "pytest", *PRELOAD)
 
 _SERVER = r'''
 import importlib, json, os, signal, sys, time, traceback
