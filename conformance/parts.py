@@ -91,8 +91,12 @@ def run_parts(arguments: list[str], n: int, output: Path, plugin_for: Callable[[
     sweeping session. ``plugin_for(k)`` is the extra pytest plugin of part ``k`` (its progress
     display): it is asked for its ``crashed`` tests at the part's end."""
     preload()
-    parts = {_fork([*arguments, "--pcc-part", f"{k}/{n}"], output / PART_FILE.format(k=k), plugin_for(k)): k
-             for k in range(1, n + 1)}
+    gc.freeze()  # what exists now stays shared with the parts (no copy when the collector visits it)
+    try:
+        parts = {_fork([*arguments, "--pcc-part", f"{k}/{n}"], output / PART_FILE.format(k=k), plugin_for(k)): k
+                 for k in range(1, n + 1)}
+    finally:
+        gc.unfreeze()  # the runner's own heap is collected as before
     ended, interrupted = _wait(parts)
     outcome = _collect(parts, ended, output, interrupted)
     if sweep:
@@ -109,7 +113,6 @@ def _fork(arguments: list[str], result: Path, plugin: object | None) -> int:
     result.unlink(missing_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()  # what is buffered now would otherwise be printed by every part again
-    gc.freeze()  # what exists now stays shared with the parts (no copy when it is counted)
     pid = os.fork()
     if pid:
         return pid
@@ -157,25 +160,24 @@ def _die_with_parent() -> None:
 
 
 def _wait(parts: dict[int, int]) -> tuple[dict[int, int], bool]:
-    """Wait for every part: their wait statuses, and whether the runner was interrupted. Each
-    interrupt (SIGTERM, Ctrl-C) is passed on to the parts still running."""
+    """Wait for every part (by its pid: a child the runner's caller started is not ours to
+    reap): their wait statuses, and whether the runner was interrupted. Each interrupt
+    (SIGTERM, Ctrl-C) is passed on to the parts still running."""
     ended: dict[int, int] = {}
     interrupted = False
-    while len(ended) < len(parts):
-        try:
-            pid, wait_status = os.wait()
-        except KeyboardInterrupt:
-            interrupted = True
-            for pid in parts.keys() - ended.keys():
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            continue
-        except ChildProcessError:
-            break
-        if pid in parts:
-            ended[pid] = wait_status
+    for pid in parts:
+        while pid not in ended:
+            try:
+                ended[pid] = os.waitpid(pid, 0)[1]
+            except KeyboardInterrupt:
+                interrupted = True
+                for running in parts.keys() - ended.keys():
+                    try:
+                        os.kill(running, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
+            except ChildProcessError:  # already reaped (by nobody of ours): no status to read
+                break
     return ended, interrupted
 
 
