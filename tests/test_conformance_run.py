@@ -78,6 +78,8 @@ def test_same_seed_same_findings(tmp_path):
     (["run", "--deviation", "no-such-deviation"], "unknown deviation"),
     (["run", "--max-examples", "many"], "invalid int value"),
     (["run", "--no-such-flag"], "unrecognized arguments"),
+    (["run", "--workers", "0"], "--workers must be a positive number or 'auto'"),
+    (["run", "--workers", "two"], "--workers must be a positive number or 'auto'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(arguments, fragment):
     done = run_cli(*arguments, timeout=60)

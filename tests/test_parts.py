@@ -163,3 +163,20 @@ def test_parts_killed_mid_run_fail_the_run_and_what_they_made_is_swept(tmp_path)
     assert "worker 1 ended without a result (killed by signal 9)" in err
     assert "Traceback" not in err
     assert left == [], left
+
+
+def test_the_run_is_split_by_default_where_it_is_bound_by_the_cpu():
+    """Two processes on the embedded mock and a loopback server; one against a server across the
+    network (mostly waited on); a number given, or 'auto' for this machine's cores."""
+    from argparse import Namespace
+
+    from pinecone_conformance.conformance.runner import LOCAL_WORKERS, worker_count
+
+    def count(workers=None, base_url=None) -> int:
+        return worker_count(Namespace(workers=workers, base_url=base_url))
+
+    assert LOCAL_WORKERS == 2
+    assert count() == count(base_url="http://127.0.0.1:8080") == LOCAL_WORKERS
+    assert count(base_url="https://api.pinecone.io") == 1
+    assert count("3", base_url="https://api.pinecone.io") == 3
+    assert count("auto") == len(os.sched_getaffinity(0))
