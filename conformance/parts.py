@@ -25,8 +25,10 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,26 +87,34 @@ def combined_status(statuses: list[int]) -> int:
     return NO_TESTS_COLLECTED if statuses and all(s == NO_TESTS_COLLECTED for s in statuses) else OK
 
 
-def run_parts(arguments: list[str], n: int, output: Path, plugin_for: Callable[[int], object], *,
+def run_parts(arguments: list[str], n: int, plugin_for: Callable[[int], object], *,
               sweep: bool = False) -> PartsOutcome:
     """Run ``pytest.main(arguments)`` as parts 1..n, side by side; then, with ``sweep``, the
     sweeping session. ``plugin_for(k)`` is the extra pytest plugin of part ``k`` (its progress
-    display): it is asked for its ``crashed`` tests at the part's end."""
+    display): it is asked for its ``crashed`` tests at the part's end.
+
+    What a part leaves for the runner (its result, what it printed) goes to a private
+    directory of its own, removed at the end: never into the run's output directory, which
+    is uploaded as a CI artifact, even when the runner is killed before it cleans up."""
     preload()
-    gc.freeze()  # what exists now stays shared with the parts (no copy when the collector visits it)
+    scratch = Path(tempfile.mkdtemp(prefix="pcc-parts-"))
     try:
-        parts = {_fork([*arguments, "--pcc-part", f"{k}/{n}"], output / PART_FILE.format(k=k), plugin_for(k)): k
-                 for k in range(1, n + 1)}
+        gc.freeze()  # what exists now stays shared with the parts (no copy when the collector visits it)
+        try:
+            parts = {_fork([*arguments, "--pcc-part", f"{k}/{n}"], scratch / PART_FILE.format(k=k), plugin_for(k)): k
+                     for k in range(1, n + 1)}
+        finally:
+            gc.unfreeze()  # the runner's own heap is collected as before
+        ended, interrupted = _wait(parts)
+        outcome = _collect(parts, ended, scratch, interrupted)
+        if sweep:
+            sweeper = {_fork([*arguments, "--pcc-sweep-only"], scratch / PART_FILE.format(k="sweep"), None): 0}
+            swept, stopped = _wait(sweeper)
+            _collect(sweeper, swept, scratch, stopped)  # its requests and errors are in its stats file
+            if stopped:
+                outcome.status = INTERRUPTED
     finally:
-        gc.unfreeze()  # the runner's own heap is collected as before
-    ended, interrupted = _wait(parts)
-    outcome = _collect(parts, ended, output, interrupted)
-    if sweep:
-        sweeper = {_fork([*arguments, "--pcc-sweep-only"], output / PART_FILE.format(k="sweep"), None): 0}
-        swept, stopped = _wait(sweeper)
-        _collect(sweeper, swept, output, stopped)  # its requests and errors are in its stats file
-        if stopped:
-            outcome.status = INTERRUPTED
+        shutil.rmtree(scratch, ignore_errors=True)
     return outcome
 
 
@@ -181,11 +191,11 @@ def _wait(parts: dict[int, int]) -> tuple[dict[int, int], bool]:
     return ended, interrupted
 
 
-def _collect(parts: dict[int, int], ended: dict[int, int], output: Path, interrupted: bool) -> PartsOutcome:
+def _collect(parts: dict[int, int], ended: dict[int, int], scratch: Path, interrupted: bool) -> PartsOutcome:
     """The parts' results, read and removed; what each printed goes to stdout, part by part."""
     statuses, crashed, problems = [], {}, []
     for pid, k in parts.items():
-        result = output / PART_FILE.format(k=k or "sweep")
+        result = scratch / PART_FILE.format(k=k or "sweep")
         printed = result.with_suffix(".out")
         if printed.exists():
             sys.stdout.write(printed.read_text(encoding="utf-8", errors="replace"))

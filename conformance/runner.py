@@ -276,7 +276,7 @@ def main_run(args: argparse.Namespace) -> int:
                 return ProgressPlugin(output, enabled=k == 1 and progress.active,
                                       label=f"conformance (worker 1 of {workers})")
 
-            parts = run_parts(arguments, workers, output, part_progress, sweep=bool(args.base_url))
+            parts = run_parts(arguments, workers, part_progress, sweep=bool(args.base_url))
             status, crashed, part_problems = parts.status, parts.crashed, parts.problems
         else:
             status = pytest.main(arguments, plugins=[progress])
