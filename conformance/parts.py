@@ -36,6 +36,8 @@ from pathlib import Path
 #: What a part leaves for the runner: its pytest exit code and the tests that crashed (and,
 #: beside it with the suffix ``.out``, what it printed).
 PART_FILE = "part-{k}.json"
+#: The number the sweeping session goes by among the parts (they count from 1).
+SWEEPER = 0
 
 #: pytest's exit codes (pytest.ExitCode, without importing pytest to name them).
 OK, TESTS_FAILED, INTERRUPTED, INTERNAL_ERROR, USAGE_ERROR, NO_TESTS_COLLECTED = range(6)
@@ -101,14 +103,14 @@ def run_parts(arguments: list[str], n: int, plugin_for: Callable[[int], object],
     try:
         gc.freeze()  # what exists now stays shared with the parts (no copy when the collector visits it)
         try:
-            parts = {_fork([*arguments, "--pcc-part", f"{k}/{n}"], scratch / PART_FILE.format(k=k), plugin_for(k)): k
+            parts = {_fork([*arguments, "--pcc-part", f"{k}/{n}"], _result(scratch, k), plugin_for(k)): k
                      for k in range(1, n + 1)}
         finally:
             gc.unfreeze()  # the runner's own heap is collected as before
         ended, interrupted = _wait(parts)
         outcome = _collect(parts, ended, scratch, interrupted)
         if sweep:
-            sweeper = {_fork([*arguments, "--pcc-sweep-only"], scratch / PART_FILE.format(k="sweep"), None): 0}
+            sweeper = {_fork([*arguments, "--pcc-sweep-only"], _result(scratch, SWEEPER), None): SWEEPER}
             swept, stopped = _wait(sweeper)
             _collect(sweeper, swept, scratch, stopped)  # its requests and errors are in its stats file
             if stopped:
@@ -118,9 +120,13 @@ def run_parts(arguments: list[str], n: int, plugin_for: Callable[[int], object],
     return outcome
 
 
+def _result(scratch: Path, k: int) -> Path:
+    """Where part ``k`` (or the sweeping session, :data:`SWEEPER`) leaves its result."""
+    return scratch / PART_FILE.format(k=k or "sweep")
+
+
 def _fork(arguments: list[str], result: Path, plugin: object | None) -> int:
     """Start one part; the runner's side gets its process id."""
-    result.unlink(missing_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()  # what is buffered now would otherwise be printed by every part again
     pid = os.fork()
@@ -192,18 +198,16 @@ def _wait(parts: dict[int, int]) -> tuple[dict[int, int], bool]:
 
 
 def _collect(parts: dict[int, int], ended: dict[int, int], scratch: Path, interrupted: bool) -> PartsOutcome:
-    """The parts' results, read and removed; what each printed goes to stdout, part by part."""
+    """The parts' results; what each printed goes to stdout, part by part."""
     statuses, crashed, problems = [], {}, []
     for pid, k in parts.items():
-        result = scratch / PART_FILE.format(k=k or "sweep")
+        result = _result(scratch, k)
         printed = result.with_suffix(".out")
         if printed.exists():
             sys.stdout.write(printed.read_text(encoding="utf-8", errors="replace"))
             sys.stdout.flush()
-            printed.unlink()
         try:
             left = json.loads(result.read_text(encoding="utf-8"))
-            result.unlink()
         except (OSError, ValueError):
             how = ended.get(pid)
             why = (f"killed by signal {os.WTERMSIG(how)}" if how is not None and os.WIFSIGNALED(how)
