@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.engine import events
 
-from pinecone_conformance.conformance.gate import GATE_ADDRESS, is_skipped
+from pinecone_conformance.conformance.gate import GATE_ADDRESS, THROTTLED, is_skipped
 from pinecone_conformance.conformance.registry import CHECKS
 from pinecone_conformance.conformance.safety import NAME_PARAMETERS, SafetyPolicy, confine_case, confine_name
 from pinecone_conformance.conformance.session import RunState, forgotten_rejection
@@ -241,7 +241,7 @@ def _install_hooks(schema, state: RunState) -> None:
     def filter_failure(context, failure, case, response):
         """429 is throttling, not a contract finding; an answer the gate made up for a request it did
         not send is nobody's finding; some 400s depend on state the generator cannot know."""
-        if response is not None and (response.status_code == 429 or is_skipped(response.headers)):
+        if response is not None and (response.status_code == THROTTLED or is_skipped(response.headers)):
             return False
         if type(failure).__name__ == "AcceptedNegativeData" and _only_nulls_were_invalid(case, state):
             if state.config.profile == "production":
@@ -328,7 +328,7 @@ def _compare_validators(ctx, response, case, state: RunState, exchange, problems
     do not, one of them (or the schema) is wrong, and that is worth a finding of its own."""
     from schemathesis.specs.openapi.checks import response_schema_conformance
 
-    if response.status_code == 429 or any(p.kind in ("status-code", "content-type") for p in problems):
+    if response.status_code == THROTTLED or any(p.kind in ("status-code", "content-type") for p in problems):
         return
     if exchange.body is None:
         return
@@ -441,7 +441,7 @@ def _failures_to_findings(event, state: RunState) -> Iterator[Finding]:
             interaction = recorder.interactions.get(getattr(failure, "case_id", None) or case_id) \
                 or recorder.interactions.get(case_id)
             response = interaction.response if interaction is not None else None
-            if getattr(response, "status_code", None) == 429:
+            if getattr(response, "status_code", None) == THROTTLED:
                 continue  # throttling, never a contract finding
             if response is not None and is_skipped(getattr(response, "headers", None) or {}):
                 continue  # the gate did not send the probe (budget, deadline, safety): nothing was judged

@@ -64,7 +64,9 @@ BUDGET = "budget"
 DEADLINE = "max-time"
 OUTAGE = "outage"
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Too Many Requests: retried here; what outlives the retries is throttling, never a deviation.
+THROTTLED = 429
+RETRY_STATUSES = frozenset({THROTTLED, 502, 503, 504})
 #: Retries per request: throttling is waited out longer than a failing server.
 MAX_THROTTLE_RETRIES = 5
 MAX_FAULT_RETRIES = 3
@@ -412,10 +414,10 @@ class Gate:
                     self.counters.retried += 1
             answer, failure = yield _SEND
             status = answer.status if answer is not None else None
-            if status == 429:
+            if status == THROTTLED:
                 with self.counters.lock:
                     self.counters.throttled += 1
-            retry_budget = MAX_THROTTLE_RETRIES if status == 429 else MAX_FAULT_RETRIES
+            retry_budget = MAX_THROTTLE_RETRIES if status == THROTTLED else MAX_FAULT_RETRIES
             if (failure is None and status not in RETRY_STATUSES) or attempt >= retry_budget:
                 break
             if self.deadline is not None and time.monotonic() >= self.deadline:

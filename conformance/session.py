@@ -22,6 +22,7 @@ import httpx
 
 from pinecone_conformance.conformance.gate import (
     SKIPPED_STATUS,
+    THROTTLED,
     AsgiUpstream,
     BudgetLedger,
     Gate,
@@ -287,7 +288,7 @@ class RunState:
             response_pointer=self.validator.schema_pointer(operation_id, status),
         )
         self._remember_created(exchange)
-        if status == 429:  # throttling that outlived the gate's retries: a note, never a deviation
+        if status == THROTTLED:  # throttling that outlived the gate's retries: a note, never a deviation
             self.ran(operation_id, "throttled")
             self.record(CHECKS["throttled"].finding(
                 f"{operation_id} was still throttled (429) after the retries Retry-After allowed",

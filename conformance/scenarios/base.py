@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pinecone_conformance.conformance.gate import THROTTLED
 from pinecone_conformance.conformance.registry import CHECKS
 from pinecone_conformance.conformance.session import ApiClient, Reply, RunState, eventually
 from pinecone_conformance.core import domain
@@ -25,9 +26,6 @@ class ScenarioAbort(Exception):
 class ScenarioNotRun(Exception):
     """The scenario cannot run on this server, for a reason an earlier scenario found (or the
     server would not answer it: still throttling after the gate's retries)."""
-
-#: Too Many Requests: what reaches a scenario only once the gate's retries are spent.
-THROTTLED = 429
 
 @dataclass
 class Scenario:
