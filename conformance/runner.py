@@ -271,6 +271,9 @@ def main_run(args: argparse.Namespace) -> int:
     try:
         if workers > 1:
             from pinecone_conformance.conformance.parts import run_parts
+            from pinecone_conformance.conformance.validation import prepare
+
+            prepare(document.raw)  # compiled once here, inherited by every part (not built by each)
 
             def part_progress(k: int) -> ProgressPlugin:  # one progress line: the first part's tests, every finding
                 return ProgressPlugin(output, enabled=k == 1 and progress.active,
