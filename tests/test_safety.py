@@ -292,6 +292,10 @@ def test_a_full_default_run_writes_to_nothing_it_did_not_create(tmp_path):
         assert not any(ident in path for ident in bystander_backups), (method, path)
     assert after == before  # every bystander is there, unchanged, and nothing else is
     assert record["skipped"].get("safety", 0) >= 0
+    for path in tmp_path.rglob("*"):  # the key is written nowhere (tests/test_key_leak.py: even when echoed)
+        if path.is_file():
+            assert KEY not in path.read_text(errors="replace"), path
+    assert KEY not in done.stdout + done.stderr
 
 
 @pytest.mark.slow
