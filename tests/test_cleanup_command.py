@@ -17,6 +17,7 @@ import time
 
 import cli_process
 import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.conformance import cli
@@ -137,7 +138,7 @@ def of_run(shot: dict, run: str | None) -> list[str]:
 @pytest.fixture
 def server():
     recording = Recording(create_app(api_key=KEY))
-    with serve_in_thread(recording) as base_url, httpx.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
+    with serve_in_thread(recording) as base_url, local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
         extra = preload(http)
         recording.seen.clear()
         yield base_url, http, recording, extra
@@ -231,7 +232,7 @@ def test_what_is_left_is_listed_with_exit_1_and_the_rest_is_deleted():
     app = create_app(api_key=KEY)
     stuck = f"/indexes/pcc-{RUN_A}-pod1"
     with serve_in_thread(_refusing(app, stuck, 400)) as base_url, \
-            httpx.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
+            local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
         preload(http)
         done = cleanup_cli("--base-url", base_url, "--api-key", KEY, "--run-id", RUN_A, "--wait", "3")
         left = of_run(snapshot(http), RUN_A)
@@ -254,7 +255,7 @@ def test_what_is_still_settling_is_retried_and_waited_for_until_gone():
             clock.advance(4.0)
         await recording(scope, receive, send)
 
-    with serve_in_thread(ticking) as base_url, httpx.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
+    with serve_in_thread(ticking) as base_url, local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
         _ok(http.post("/indexes", json=serverless("test-index")))
         _ok(http.post("/indexes", json=serverless(f"pcc-{RUN_A}-idx1")))
         clock.advance(10.0)
@@ -277,7 +278,7 @@ def test_what_is_still_settling_is_retried_and_waited_for_until_gone():
 def test_a_network_error_on_one_resource_does_not_abandon_the_rest(tmp_path):
     """The transport drops the first delete of one index and every delete of another."""
     app = create_app(api_key=KEY)
-    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
+    with serve_in_thread(app) as base_url, local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
         preload(http)
         dropped: list[str] = []
 
@@ -293,7 +294,7 @@ def test_a_network_error_on_one_resource_does_not_abandon_the_rest(tmp_path):
 
         state = RunState(target=Target(base_url=base_url, api_key=KEY), raw=load("2026-04").raw,
                          store=FindingStore(tmp_path), seed=0, prefix=f"pcc-{RUN_A}")
-        client = ApiClient(state, httpx.Client(base_url=base_url, transport=httpx.MockTransport(flaky)))
+        client = ApiClient(state, local_http.Client(base_url=base_url, transport=httpx.MockTransport(flaky)))
         outcome = clean_prefix(client, f"pcc-{RUN_A}-", wait=2, interval=0.1)
         left = of_run(snapshot(http), RUN_A)
     assert left == [f"index pcc-{RUN_A}-pod1"]
@@ -358,7 +359,7 @@ def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory
     id in DIR/run.json and deletes every pcc- resource, while every bystander survives."""
     recording = Recording(create_app(api_key=KEY))
     output = tmp_path / "report"
-    with serve_in_thread(recording) as base_url, httpx.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
+    with serve_in_thread(recording) as base_url, local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
         extra = preload(http)
         # Only the killed run will hold pcc- resources (besides the other run's index).
         for run in (RUN_A, RUN_B):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import cli_process
-import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.core.findings import FindingStore
@@ -180,8 +180,8 @@ def test_an_interrupted_run_still_cleans_up(tmp_path):
         assert process.poll() is None, "the run ended before it could be interrupted"
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=300)
-        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]]
-        collections = httpx.get(base_url + "/collections", headers=headers).json()["collections"]
+        names = [i["name"] for i in local_http.get(base_url + "/indexes", headers=headers).json()["indexes"]]
+        collections = local_http.get(base_url + "/collections", headers=headers).json()["collections"]
     assert process.returncode != 0
     assert "Traceback" not in err
     assert names == [] and collections == [], (names, collections)

@@ -14,6 +14,7 @@ import json
 from urllib.parse import quote, quote_plus
 
 import cli_process
+import local_http
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -163,13 +164,12 @@ def echo_app() -> Starlette:
 
 
 def test_the_echo_server_really_echoes_the_key():
-    import httpx
 
     with serve_in_thread(echo_app()) as base_url:
-        ok = httpx.get(base_url + "/indexes", headers={"Api-Key": KEY})
-        first = httpx.get(base_url + "/indexes/some-index", headers={"Api-Key": KEY})
-        second = httpx.get(base_url + "/indexes/some-index", headers={"Api-Key": KEY})
-        wrong = httpx.get(base_url + "/indexes", headers={"Api-Key": KEY + "-not"})
+        ok = local_http.get(base_url + "/indexes", headers={"Api-Key": KEY})
+        first = local_http.get(base_url + "/indexes/some-index", headers={"Api-Key": KEY})
+        second = local_http.get(base_url + "/indexes/some-index", headers={"Api-Key": KEY})
+        wrong = local_http.get(base_url + "/indexes", headers={"Api-Key": KEY + "-not"})
     assert ok.status_code == 200 and ok.json() == {"indexes": []}
     assert json.dumps(KEY)[1:-1] in first.text and quote_plus(KEY) in first.text and quote(KEY, safe="") in first.text
     assert second.text.index(json.dumps(KEY)[1:-1]) == BODY_EXCERPT_LIMIT - KEPT_BEFORE_CUT

@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.mockserver.app import create_app
@@ -114,7 +115,7 @@ def test_reset_on_loopback_is_a_transport_error_not_a_500():
     with serve_in_thread(app) as url:
         for _ in range(30):
             try:
-                with httpx.Client(base_url=url, headers=HEADERS, timeout=5) as client:
+                with local_http.Client(base_url=url, headers=HEADERS, timeout=5) as client:
                     outcomes.append(client.post("/indexes", json=serverless(f"r-{len(outcomes)}")).status_code)
             except httpx.TransportError as error:
                 assert isinstance(error, (httpx.ReadError, httpx.RemoteProtocolError)), repr(error)
@@ -122,7 +123,7 @@ def test_reset_on_loopback_is_a_transport_error_not_a_500():
         assert "reset" in outcomes and 201 in outcomes
         assert set(outcomes) <= {201, "reset"}  # never a 500, never a partial answer
         app.faults = type(app.faults)(FaultPlan())
-        with httpx.Client(base_url=url, headers=HEADERS, timeout=5) as client:
+        with local_http.Client(base_url=url, headers=HEADERS, timeout=5) as client:
             listed = client.get("/indexes").json()["indexes"]
     assert len(listed) == outcomes.count(201)
 
@@ -174,7 +175,7 @@ def test_mock_command_injects_faults_reproducibly():
             seen: list[int | str] = []
             for _ in range(25):
                 try:
-                    seen.append(httpx.get(f"http://127.0.0.1:{port}/indexes", headers=HEADERS, timeout=5).status_code)
+                    seen.append(local_http.get(f"http://127.0.0.1:{port}/indexes", headers=HEADERS, timeout=5).status_code)
                 except httpx.TransportError:
                     seen.append("reset")
             return seen

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.mockserver.app import create_app, missing_version_status
@@ -172,14 +173,14 @@ def test_mock_command_serves_the_contract_profile():
         headers = {"Api-Key": "test-key", "X-Pinecone-Api-Version": "1999-01"}
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/indexes", headers=headers, timeout=2)
+                response = local_http.get(f"http://127.0.0.1:{port}/indexes", headers=headers, timeout=2)
                 break
             except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read().decode()
                 assert time.monotonic() < deadline, "the mock command did not start"
                 time.sleep(0.1)
         assert response.status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/indexes", headers={"Api-Key": "test-key"}).status_code == 401
+        assert local_http.get(f"http://127.0.0.1:{port}/indexes", headers={"Api-Key": "test-key"}).status_code == 401
     finally:
         process.terminate()
         process.wait(timeout=10)

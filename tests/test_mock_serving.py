@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.mockserver.app import create_app
@@ -33,7 +34,7 @@ def test_concurrent_creates_and_deletes_stay_consistent(base_url):
     names = [f"conc-{i % 5}" for i in range(40)]
 
     def create(name):
-        with httpx.Client(base_url=base_url, headers=HEADERS) as client:
+        with local_http.Client(base_url=base_url, headers=HEADERS) as client:
             return name, client.post("/indexes", json=serverless(name)).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -46,7 +47,7 @@ def test_concurrent_creates_and_deletes_stay_consistent(base_url):
     assert sorted(listed) == sorted(created)
 
     def delete(name):
-        with httpx.Client(base_url=base_url, headers=HEADERS) as c:
+        with local_http.Client(base_url=base_url, headers=HEADERS) as c:
             return c.delete(f"/indexes/{name}").status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -90,14 +91,14 @@ def test_mock_command_serves_on_loopback():
         deadline = time.monotonic() + 20
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/indexes", headers={"Api-Key": "cli-key"}, timeout=2)
+                response = local_http.get(f"http://127.0.0.1:{port}/indexes", headers={"Api-Key": "cli-key"}, timeout=2)
                 break
             except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read().decode()
                 assert time.monotonic() < deadline, "the mock command did not start"
                 time.sleep(0.1)
         assert response.status_code == 200 and response.json() == {"indexes": []}
-        assert httpx.get(f"http://127.0.0.1:{port}/indexes", headers={"Api-Key": "test-key"}).status_code == 401
+        assert local_http.get(f"http://127.0.0.1:{port}/indexes", headers={"Api-Key": "test-key"}).status_code == 401
         with socket.socket() as sock:  # loopback only: the port is bound to 127.0.0.1, not 0.0.0.0
             sock.settimeout(1)
             addresses = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)} - {"127.0.0.1", "127.0.1.1"}
@@ -136,7 +137,7 @@ def test_mock_command_listens_on_the_host_given():
         deadline = time.monotonic() + 20
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.2:{port}/indexes", headers={"Api-Key": "test-key"}, timeout=2)
+                response = local_http.get(f"http://127.0.0.2:{port}/indexes", headers={"Api-Key": "test-key"}, timeout=2)
                 break
             except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read().decode()
@@ -155,7 +156,7 @@ def test_mock_command_listens_on_the_host_given():
 def test_serve_in_thread_takes_a_host():
     with serve_in_thread(create_app(), host="127.0.0.3") as url:
         assert url.startswith("http://127.0.0.3:")
-        assert httpx.get(url + "/indexes", headers={"Api-Key": "test-key"}).status_code == 200
+        assert local_http.get(url + "/indexes", headers={"Api-Key": "test-key"}).status_code == 200
 
 
 @pytest.mark.parametrize("host", ["no-such-host.invalid", "256.1.1.1"])

@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import cli_process
+import local_http
 import pytest
 
 from pinecone_conformance.mockserver.app import create_app
@@ -60,9 +61,8 @@ def test_a_run_cut_short_by_max_time_is_incomplete_and_still_cleans_up(tmp_path)
     with serve_in_thread(inner) as base_url:
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "4", "--max-time", "4", "--wait", "1",
                     "-o", str(tmp_path))
-        import httpx
 
-        left = httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]
+        left = local_http.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]
     record = json.loads((tmp_path / "run.json").read_text())
     assert done.returncode in (1, 2), done.stderr[-2000:]
     if done.returncode == 2:

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import cli_process
-import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.conformance.parts import (
@@ -117,14 +117,14 @@ def test_against_a_server_the_leftovers_are_swept_once_every_part_has_ended(tmp_
     spec = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
     with serve_in_thread(create_app(api_key=KEY)) as base_url:
         for name in ("pcc-partsrun-left1", "pcc-otherrun-keep1"):
-            created = httpx.post(base_url + "/indexes", headers=headers,
+            created = local_http.post(base_url + "/indexes", headers=headers,
                                  json={"name": name, "dimension": 4, "metric": "cosine", "spec": spec})
             assert created.status_code == 201, created.text
         done = cli_process.run(["run", "--base-url", base_url, "--api-key", KEY, "--run-id", "partsrun", "--seed", "2",
                                 "--workers", "2", "--phase", "examples", "--operation", "list_indexes",
                                 "--operation", "list_collections", "--wait", "5", "--no-progress",
                                 "-o", str(tmp_path)], timeout=600)
-        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]
+        names = [i["name"] for i in local_http.get(base_url + "/indexes", headers=headers).json()["indexes"]
                  if i["status"]["state"] != "Terminating"]
     assert done.returncode == 0, done.stderr[-2000:]
     assert names == ["pcc-otherrun-keep1"]
@@ -152,7 +152,7 @@ def test_parts_killed_mid_run_fail_the_run_and_what_they_made_is_swept(tmp_path)
         ours: list[str] = []
         while not ours and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
-            ours = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]
+            ours = [i["name"] for i in local_http.get(base_url + "/indexes", headers=headers).json()["indexes"]
                     if i["name"].startswith("pcc-killedrun-")]
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
         parts = [int(pid) for pid in children.read_text().split()] if process.poll() is None else []
@@ -160,7 +160,7 @@ def test_parts_killed_mid_run_fail_the_run_and_what_they_made_is_swept(tmp_path)
         for pid in parts:
             os.kill(pid, signal.SIGKILL)
         out, err = process.communicate(timeout=300)
-        left = [i["name"] for i in httpx.get(base_url + "/indexes", headers=headers).json()["indexes"]
+        left = [i["name"] for i in local_http.get(base_url + "/indexes", headers=headers).json()["indexes"]
                 if i["status"]["state"] != "Terminating"]
     assert process.returncode == 2, err[-3000:]
     assert "worker 1 ended without a result (killed by signal 9)" in err

@@ -3,7 +3,7 @@ replayed run owns (its pcc-<run id>- prefix), as a run does."""
 
 from __future__ import annotations
 
-import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.conformance.cli import main
@@ -50,7 +50,7 @@ def run_dir(tmp_path, base_url: str, run_id: str, requests: list[tuple[str, str,
 def server():
     recorder = Recorder(create_app(KEY))
     with serve_in_thread(recorder) as url:
-        http = httpx.Client(base_url=url, headers={"Api-Key": KEY, "X-Pinecone-Api-Version": "2026-04"})
+        http = local_http.Client(base_url=url, headers={"Api-Key": KEY, "X-Pinecone-Api-Version": "2026-04"})
         assert http.post("/indexes", json=serverless("somebody-elses")).status_code == 201
         assert http.post("/indexes", json=serverless("pcc-abc123-mine")).status_code == 201
         recorder.seen.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.conformance.cli import main
@@ -26,7 +26,7 @@ HEADERS = {"Api-Key": KEY, "X-Pinecone-Api-Version": "2026-04", "Content-Type": 
 def exchange(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
     """Send a request and record it the way findings carry it (key redacted)."""
     content = None if body is None else json.dumps(body)
-    response = httpx.request(method, base_url + path, headers=HEADERS, content=content, timeout=10)
+    response = local_http.request(method, base_url + path, headers=HEADERS, content=content, timeout=10)
     return {"method": method, "url": base_url + path,
             "request_headers": {**HEADERS, "Api-Key": REDACTED}, "request_body": body,
             "status": response.status_code, "response_headers": dict(response.headers),

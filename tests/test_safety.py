@@ -15,6 +15,7 @@ from pathlib import Path
 import anyio
 import cli_process
 import httpx
+import local_http
 import pytest
 
 from pinecone_conformance.conformance.gate import (
@@ -228,7 +229,7 @@ class Recorder:
 
 def _bystanders(base_url: str) -> dict:
     """Other people's resources, named like the document's examples; returns their describes."""
-    client = httpx.Client(base_url=base_url, headers=HEADERS)
+    client = local_http.Client(base_url=base_url, headers=HEADERS)
     serverless = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
     for body in ({"name": "test-index", "dimension": 8, "spec": serverless, "deletion_protection": "disabled",
                   "tags": {"owner": "somebody"}},
@@ -280,7 +281,7 @@ def test_a_full_default_run_writes_to_nothing_it_did_not_create(tmp_path):
         bystander_backups = {ident for ident, _ in before["backups"]}
         recorder.seen.clear()
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "21", "--wait", "2", "-o", str(tmp_path))
-        after = _snapshot(httpx.Client(base_url=base_url, headers=HEADERS))
+        after = _snapshot(local_http.Client(base_url=base_url, headers=HEADERS))
     record = json.loads((tmp_path / "run.json").read_text())
     assert done.returncode in (0, 1), done.stderr[-3000:]
     prefix = f"pcc-{record['run_id']}-"
@@ -306,7 +307,7 @@ def test_read_only_sends_nothing_but_get(tmp_path):
         recorder.seen.clear()
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "22", "--read-only", "--max-examples", "3",
                     "-o", str(tmp_path))
-        after = _snapshot(httpx.Client(base_url=base_url, headers=HEADERS))
+        after = _snapshot(local_http.Client(base_url=base_url, headers=HEADERS))
     assert done.returncode in (0, 1), done.stderr[-3000:]
     methods = {method for method, _, _ in recorder.seen}
     assert methods == {"GET"}, methods
@@ -396,7 +397,7 @@ def test_a_run_through_injected_faults_ends_cleanly(tmp_path):
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "25", "--wait", "2", "--max-examples", "3",
                     "--budget", "500", "--operation", "create_index", "--operation", "describe_index",
                     "--operation", "list_indexes", "--operation", "delete_index", *FAULTED_PHASES, "-o", str(tmp_path))
-        clean = httpx.Client(base_url=base_url, headers=HEADERS, transport=httpx.HTTPTransport(retries=3))
+        clean = local_http.Client(base_url=base_url, headers=HEADERS, transport=httpx.HTTPTransport(retries=3))
         leftovers = []
         for _ in range(20):  # the listing itself may meet a fault
             reply = clean.get("/indexes")

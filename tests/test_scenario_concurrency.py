@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cli_process
+import local_http
 import pytest
 
 from pinecone_conformance.conformance.concurrency import Footprint, ScenarioPool, ScenarioStopped
@@ -299,7 +300,6 @@ def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_pat
     alive), without a traceback, and the resources the scenarios created are deleted."""
     import signal
 
-    import httpx
 
     recorder = Recorder(create_app(api_key=KEY, settings=MockSettings(lifecycle_delay=LONG_LIFECYCLE)))
     with serve_in_thread(recorder) as base_url:
@@ -316,9 +316,9 @@ def test_an_interrupted_run_with_four_workers_ends_at_once_and_cleans_up(tmp_pat
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=120)
         took = time.monotonic() - interrupted
-        left = httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]
+        left = local_http.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]
         time.sleep(LONG_LIFECYCLE + 0.5)  # a delete takes the mock's lifecycle delay to take effect
-        names = [i["name"] for i in httpx.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]]
+        names = [i["name"] for i in local_http.get(base_url + "/indexes", headers={"Api-Key": KEY}).json()["indexes"]]
     assert {i["status"]["state"] for i in left} <= {"Terminating"}, left  # every one was deleted by the cleanup
     assert process.returncode != 0
     assert "Traceback" not in err, err[-3000:]
