@@ -26,3 +26,14 @@ install_into_venv() {
   fi
   printf '%s' "$wanted" > "$stamp"
 }
+
+# Bytecode for what the tools import from this checkout (the package is installed editable, so
+# the install compiled none of it), written beside the sources as Python does by default
+# (__pycache__/, ignored by git). Where PYTHONDONTWRITEBYTECODE is set, every new interpreter
+# compiles the suite again and pytest rewrites every test module again: collecting the tests
+# took 6.5 s of CPU instead of 3.6 s, paid by each pytest-xdist worker and each pytest the
+# tests start. (PYTHONPYCACHEPREFIX would keep it out of the checkout, but Python then looks
+# for the libraries' bytecode there too, and compiles them all again on the first start.)
+use_bytecode_cache() {
+  unset PYTHONDONTWRITEBYTECODE
+}
