@@ -59,7 +59,7 @@ from referencing import Registry, Resource
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from pinecone_conformance.conformance.fast_schemas import compile_fast_check
-from pinecone_conformance.core.values import loads_finite
+from pinecone_conformance.core.values import copy_tree, loads_finite
 from pinecone_conformance.spec.loader import escape_pointer, operations
 
 _VALIDATION_HOST = "http://conformance.invalid"
@@ -120,7 +120,7 @@ def _each_mapping(node: object) -> Iterator[dict]:
 
 def tighten_enums(raw: dict) -> dict:
     """A copy of ``raw`` in which every ``x-enum`` also constrains as ``enum``."""
-    raw = copy.deepcopy(raw)
+    raw = copy_tree(raw)
     for node in _each_mapping([raw.get("components", {}), raw.get("paths", {})]):
         if "x-enum" in node and "enum" not in node and isinstance(node["x-enum"], list):
             node["enum"] = list(node["x-enum"])
@@ -131,7 +131,7 @@ def _open_compositions(raw: dict) -> dict:
     """A copy where schemas that declare no properties of their own say
     ``additionalProperties: true``: a free-form map (``field_map: {type: object}``) has no
     undocumented keys, and for a ``oneOf`` wrapper the strict policy must judge the branches."""
-    raw = copy.deepcopy(raw)
+    raw = copy_tree(raw)
     for node in _each_mapping(raw):
         is_object = node.get("type") == "object" or any(k in node for k in ("oneOf", "anyOf", "allOf"))
         if is_object and "properties" not in node and "additionalProperties" not in node:
@@ -142,7 +142,7 @@ def _open_compositions(raw: dict) -> dict:
 def _for_validation(raw: dict) -> dict:
     """The document with one server, the host the validator's requests claim: path- and
     operation-level ``servers`` (2024-04 declares them) would not match it."""
-    raw = copy.deepcopy(raw)
+    raw = copy_tree(raw)
     raw["servers"] = [{"url": _VALIDATION_HOST}]
     for item in raw.get("paths", {}).values():
         if isinstance(item, dict):

@@ -10,7 +10,6 @@ unquoted ``created_at: 2024-03-15T10:30:00Z`` examples are not turned into datet
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import re
@@ -22,6 +21,7 @@ from jsonschema_path.loaders import JsonschemaSafeLoader
 
 from pinecone_conformance.core.errors import SpecError
 from pinecone_conformance.core.text import one_line as _one_line
+from pinecone_conformance.core.values import copy_tree
 from pinecone_conformance.core.version import CONTRACT_VERSION
 
 DOCUMENTS_DIR = Path(__file__).parent / "documents"
@@ -126,7 +126,7 @@ def load(
     except OSError as error:
         raise SpecError(f"{path}: cannot read: {error.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
-    raw = copy.deepcopy(_parsed(digest, data, str(path)))
+    raw = _private_copy(_parsed(digest, data, str(path)), str(path))
     if validate:
         _validated(digest, data, str(path))
     if with_links:
@@ -134,6 +134,13 @@ def load(
     if drop_dangling:
         raw = without_dangling_links(raw)
     return Document(raw=raw, path=path, sha256=digest)
+
+
+def _private_copy(raw: dict, source: str) -> dict:
+    try:
+        return copy_tree(raw)
+    except RecursionError:
+        raise SpecError(f"{source}: a YAML alias is used inside its own anchor (the document contains itself)") from None
 
 
 # A run loads the same document several times (the runner, each worker's plugin, the suite's
@@ -158,7 +165,7 @@ def validated_digests() -> frozenset[str]:
 def _validated(digest: str, data: bytes, source: str) -> bool:
     if digest in validated_digests():
         return True
-    validate_document(copy.deepcopy(_parsed(digest, data, source)), source=source)
+    validate_document(_private_copy(_parsed(digest, data, source), source), source=source)
     return True
 
 
@@ -223,7 +230,7 @@ def dangling_links(raw: dict) -> list[LinkRef]:
 
 def without_dangling_links(raw: dict) -> dict:
     """A copy of ``raw`` without the links that :func:`dangling_links` reports."""
-    raw = copy.deepcopy(raw)
+    raw = copy_tree(raw)
     known = operations(raw)
     for operation in known.values():
         for response in (operation.definition.get("responses") or {}).values():
@@ -249,7 +256,7 @@ def with_links_overlay(raw: dict, overlay: dict | None = None, *, skip_missing: 
     older or newer contract has no operation or response for (``run --spec 2024-04``) instead of
     refusing the document."""
     overlay = load_links_overlay() if overlay is None else overlay
-    raw = copy.deepcopy(raw)
+    raw = copy_tree(raw)
     known = operations(raw)
     for operation_id, by_status in overlay.items():
         if operation_id not in known:
@@ -262,7 +269,7 @@ def with_links_overlay(raw: dict, overlay: dict | None = None, *, skip_missing: 
                 if skip_missing:
                     continue
                 raise SpecError(f"links overlay: {operation_id} has no {status} response")
-            responses[str(status)].setdefault("links", {}).update(copy.deepcopy(link_map))
+            responses[str(status)].setdefault("links", {}).update(copy_tree(link_map))
     return raw
 
 

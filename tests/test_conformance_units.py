@@ -298,3 +298,23 @@ def test_cleanup_sweeps_only_prefixed_resources_across_pages(tmp_path):
     assert [i["name"] for i in web.get("/indexes", headers=headers).json()["indexes"]] == ["someone-elses"]
     left = web.get("/backups", headers=headers, params={"limit": 100}).json()["data"]
     assert {b["source_index_name"] for b in left} == {"someone-elses"} and len(left) == 3
+
+
+def test_copy_tree_copies_as_deepcopy_does_and_shares_nothing_mutable():
+    import copy
+
+    from pinecone_conformance.core.values import copy_tree
+    from pinecone_conformance.spec.loader import load
+
+    raw = load("2026-04").raw
+    copied = copy_tree(raw)
+    assert copied == copy.deepcopy(raw)
+    copied["paths"]["/indexes"]["get"]["operationId"] = "changed"
+    copied["components"]["schemas"]["IndexModel"]["required"].append("changed")
+    assert raw["paths"]["/indexes"]["get"]["operationId"] == "list_indexes"
+    assert "changed" not in raw["components"]["schemas"]["IndexModel"]["required"]
+    shared = {"a": 1}
+    tree = {"x": shared, "y": [shared, {1, 2}]}
+    result = copy_tree(tree)
+    assert result == tree and result["x"] is not shared and result["y"][0] is not shared
+    assert result["y"][1] == {1, 2} and result["y"][1] is not tree["y"][1]

@@ -439,6 +439,14 @@ def test_top_level_list_exits_2(capsys, tmp_path):
     assert "not an OpenAPI document" in _one_line_error(capsys, ["spec", "check", str(path)])
 
 
+def test_a_document_that_contains_itself_exits_2(capsys, tmp_path):
+    """A YAML alias inside its own anchor makes a value that contains itself: one line, exit 2."""
+    path = tmp_path / "itself.yaml"
+    path.write_text("openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+                    "    A: &a\n      type: object\n      properties:\n        me: *a\n", encoding="utf-8")
+    assert "contains itself" in _one_line_error(capsys, ["spec", "check", str(path)])
+
+
 def test_invalid_openapi_exits_2(capsys, tmp_path):
     path = tmp_path / "invalid.yaml"
     path.write_text("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n", encoding="utf-8")
