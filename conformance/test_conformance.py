@@ -79,12 +79,23 @@ def _from_a_scenario(finding) -> bool:
     return "scenario" in details or details.get("via") == "scenario"
 
 
+_OPERATIONS = pytest.StashKey[dict]()
+
+
+def _contract_operations(config: pytest.Config) -> dict:
+    """The document's operations, read once per session (this hook runs for every test
+    function of the module, and a load copies the whole document)."""
+    if _OPERATIONS not in config.stash:
+        config.stash[_OPERATIONS] = operations(load(config.getoption("--pcc-spec"), validate=False).raw)
+    return config.stash[_OPERATIONS]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from pinecone_conformance.conformance.plugin import selected_operations, shard_plan
 
     config = metafunc.config
     read_only = config.getoption("--pcc-read-only")
-    contract = operations(load(config.getoption("--pcc-spec"), validate=False).raw)
+    contract = _contract_operations(config)
     chosen = [op for op in selected_operations(config, list(contract))
               if not read_only or contract[op].method.lower() == "get"]
     wanted = set(config.getoption("--pcc-operation"))
