@@ -60,7 +60,6 @@ LONGEST_FIRST = (
     "test_a_run_through_injected_faults_ends_cleanly",
     "test_under_xdist_each_scenario_runs_once",
     "test_two_shards_merged_do_what_one_run_does",
-    "test_under_xdist_each_operation_is_tested_once_not_once_per_worker",
 )
 
 
