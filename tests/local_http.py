@@ -25,8 +25,7 @@ def Client(**kwargs) -> httpx.Client:  # noqa: N802 - named as the class it stan
 
 
 def request(method: str, url: str, **kwargs) -> httpx.Response:
-    client_options = {key: kwargs.pop(key) for key in ("timeout", "follow_redirects") if key in kwargs}
-    with Client(**client_options) as client:
+    with Client() as client:  # timeout, follow_redirects: a request takes them as httpx.request does
         return client.request(method, url, **kwargs)
 
 
