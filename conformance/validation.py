@@ -179,6 +179,7 @@ class _Schemas:
         self._raw = raw
         self._registry = Registry().with_resource(_DOCUMENT_URI, Resource.opaque(raw))
         self._built: dict = {}
+        self._fast: dict = {}
 
     def validator(self, parts, *, forbid_unspecified_additional_properties: bool = False,
                   enforce_properties_required: bool = False):
@@ -202,11 +203,11 @@ class _Schemas:
     def fast_check(self, parts, *, strict: bool):
         """The Rust fast path for the schema at ``parts`` (see :mod:`.fast_schemas`), or None;
         compiled once (responses of one schema come with several content-type spellings)."""
-        key = ("fast", tuple(parts), strict)
-        if key not in self._built:
-            pointer = _plain_pointer(self._raw, key[1])
-            self._built[key] = None if pointer is None else compile_fast_check(self._raw, pointer, strict=strict)
-        return self._built[key]
+        key = (tuple(parts), strict)
+        if key not in self._fast:
+            pointer = _plain_pointer(self._raw, key[0])
+            self._fast[key] = None if pointer is None else compile_fast_check(self._raw, pointer, strict=strict)
+        return self._fast[key]
 
 
 class _CompiledSchemaValidators(SchemaValidatorsFactory):
