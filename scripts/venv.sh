@@ -3,9 +3,9 @@
 #
 # uv installs what pip would (the same versions) in a fraction of the time: measured on a new
 # venv with the test extras (uv's download cache filled), 4 s; 21 s with --compile-bytecode;
-# 59 s with pip. pip does it when uv cannot be had. No --compile-bytecode: the scripts let Python write the bytecode
-# of what it imports (use_bytecode_cache, below), so the first run compiles what it needs and
-# every later interpreter reads it, even where PYTHONDONTWRITEBYTECODE is set.
+# 59 s with pip. pip does it when uv cannot be had. No --compile-bytecode: the scripts let
+# Python write the bytecode of what it imports (use_bytecode_cache, below), so the first run
+# compiles what it needs and every later interpreter reads it.
 #
 # The install is editable, so a change to the code needs none; a stamp in .venv remembers what
 # was installed (pyproject.toml and the extras), and the same again (or less: no extras after
