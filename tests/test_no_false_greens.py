@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -57,8 +58,16 @@ def test_a_run_that_tests_nothing_does_not_pass(tmp_path):
 
 @pytest.mark.slow
 def test_a_run_cut_short_by_max_time_is_incomplete_and_still_cleans_up(tmp_path):
+    """The server takes 30 ms per answer, so the run's ~1,600 requests need well over the 4 s
+    allowed on any machine: on a fast one the whole run could otherwise end inside --max-time."""
     inner = create_app(api_key=KEY)
-    with serve_in_thread(inner) as base_url:
+
+    async def slow(scope, receive, send):
+        if scope["type"] == "http":
+            await asyncio.sleep(0.03)
+        await inner(scope, receive, send)
+
+    with serve_in_thread(slow) as base_url:
         done = _run("--base-url", base_url, "--api-key", KEY, "--seed", "4", "--max-time", "4", "--wait", "1",
                     "-o", str(tmp_path))
 
