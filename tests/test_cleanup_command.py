@@ -8,11 +8,13 @@ up after it from its output directory.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import cli_process
@@ -58,6 +60,23 @@ class Recording:
 
     def methods(self) -> set[str]:
         return {method for method, _, _ in self.seen}
+
+
+class HeldDeletes:
+    """An ASGI wrapper that keeps every DELETE waiting while ``hold`` is set.
+
+    On a fast machine a run can create a resource and delete it again between two looks of
+    the test, which then kills a run that holds nothing; held deletes make what the run
+    created outlive the kill on any machine."""
+
+    def __init__(self, app):
+        self.app = app
+        self.hold = threading.Event()
+
+    async def __call__(self, scope, receive, send):
+        while scope["type"] == "http" and scope["method"] == "DELETE" and self.hold.is_set():
+            await asyncio.sleep(0.01)
+        await self.app(scope, receive, send)
 
 
 def _ok(response: httpx.Response) -> dict:
@@ -358,13 +377,15 @@ def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory
     """kill -9 in the middle of a run: no teardown runs; ``cleanup --from DIR`` finds the run
     id in DIR/run.json and deletes every pcc- resource, while every bystander survives."""
     recording = Recording(create_app(api_key=KEY))
+    held = HeldDeletes(recording)
     output = tmp_path / "report"
-    with serve_in_thread(recording) as base_url, local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
+    with serve_in_thread(held) as base_url, local_http.Client(base_url=base_url, headers=HEADERS, timeout=10) as http:
         extra = preload(http)
         # Only the killed run will hold pcc- resources (besides the other run's index).
         for run in (RUN_A, RUN_B):
             assert cleanup_cli("--base-url", base_url, "--api-key", KEY, "--run-id", run).returncode == 0
         before = snapshot(http)
+        held.hold.set()  # from here the run's deletes wait, so what it created is there when it is killed
         process = subprocess.Popen(
             [sys.executable, "-m", "pinecone_conformance", "run", "--base-url", base_url, "--api-key", KEY, "-o", str(output),
              "--no-progress", "--seed", "5", "--max-examples", "20", "--wait", "2",
@@ -386,6 +407,8 @@ def test_a_run_killed_with_sigkill_is_fully_cleaned_up_from_its_output_directory
         assert process.returncode == -signal.SIGKILL
         time.sleep(0.2)  # requests already in flight reach the server
         killed = snapshot(http)
+        held.hold.clear()
+        time.sleep(0.3)  # the deletes the killed run had in flight end now
         assert [name for name in of_run(killed, None) if OTHER_RUN_INDEX not in name]  # leftovers, for cleanup to find
         done = cleanup_cli("--from", str(output), "--api-key", KEY, "--base-url", base_url)
         after = snapshot(http)
