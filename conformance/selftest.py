@@ -63,10 +63,19 @@ class Row:
     checks: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
     profile: str = "contract"
+    authorities: Counter = field(default_factory=Counter)
+
+    @property
+    def misjudged(self) -> bool:
+        """A production-only deviation (a server the document allows) failed contract checks:
+        a contract-conformant server would fail the default profile the same way."""
+        return self.profile == "production" and self.authorities.get("contract", 0) > 0
 
     @property
     def caught(self) -> bool:
-        return self.exit_code == 1 and bool(set(self.kinds) & KINDS_FOR_CATEGORY.get(self.category, set()))
+        """The run failed, through a check of the deviation's kind and of its authority."""
+        return (self.exit_code == 1 and bool(set(self.kinds) & KINDS_FOR_CATEGORY.get(self.category, set()))
+                and self.authorities.get(self.profile, 0) > 0 and not self.misjudged)
 
 
 def profile_for(deviation) -> str:
@@ -117,6 +126,7 @@ def _row(deviation, exit_code: int, seconds: float, output: Path) -> Row:
         if finding.severity == "error":
             row.checks[finding.check] += 1
             row.kinds[finding.kind] += 1
+            row.authorities[finding.authority] += 1
     return row
 
 
@@ -238,13 +248,14 @@ def row_record(row: Row) -> dict:
     """One row of ``kill-matrix.json`` (what :func:`row_from_record` reads back)."""
     return {"deviation": row.deviation, "category": row.category, "profile": row.profile, "caught": row.caught,
             "exit_code": row.exit_code, "seconds": round(row.seconds, 2), "checks": dict(row.checks),
-            "kinds": dict(row.kinds)}
+            "kinds": dict(row.kinds), "authorities": dict(row.authorities)}
 
 
 def row_from_record(record: dict) -> Row:
     """A row saved by :func:`row_record`, so parts of a matrix run apart can be rendered as one."""
     return Row(record["deviation"], record["category"], record["exit_code"], record["seconds"],
-               checks=Counter(record["checks"]), kinds=Counter(record.get("kinds", {})), profile=record["profile"])
+               checks=Counter(record["checks"]), kinds=Counter(record.get("kinds", {})), profile=record["profile"],
+               authorities=Counter(record.get("authorities", {})))
 
 
 def render(rows: list[Row]) -> str:
@@ -259,6 +270,9 @@ def render(rows: list[Row]) -> str:
     lines.append("")
     lines += [f"{i + 1:>3} = {check}" for i, check in enumerate(checks)]
     caught = sum(row.caught for row in rows)
+    misjudged = [row.deviation for row in rows if row.misjudged]
+    if misjudged:
+        lines.append(f"\nfailed by contract checks, though only production forbids them: {', '.join(misjudged)}")
     lines.append(f"\n{caught}/{len(rows)} seeded deviations caught")
     return "\n".join(lines)
 

@@ -154,6 +154,7 @@ class RunState:
         self.counters = RunCounters()
         self.never_ready = ""
         """Set when an index never became ready within --wait: later scenarios that need one are not run."""
+        self._deleted: set[str] = set()
         self._errors: list[Finding] = []
         self._lock = threading.Lock()
         self.validator = ResponseValidator(raw)
@@ -200,6 +201,16 @@ class RunState:
                 return False
             self.never_ready = why
             return True
+
+    def note_deleted(self, name: str) -> None:
+        """An index this process deleted (its delete was accepted): a list that still shows it
+        is judged by production's rule (R-ST-04), which the document does not state."""
+        with self._lock:
+            self._deleted.add(name)
+
+    def was_deleted(self, name: str) -> bool:
+        with self._lock:
+            return name in self._deleted
 
     def note_error(self, message: str) -> None:
         self.counters.note_error(redact(message, self.config.secrets))
@@ -287,7 +298,7 @@ class RunState:
             request_body=request_body,
             response_pointer=self.validator.schema_pointer(operation_id, status),
         )
-        self._remember_created(exchange)
+        self._remember_lifecycle(exchange)
         if status == THROTTLED:  # throttling that outlived the gate's retries: a note, never a deviation
             self.ran(operation_id, "throttled")
             self.record(CHECKS["throttled"].finding(
@@ -320,10 +331,13 @@ class RunState:
             ))
         return exchange, problems
 
-    def _remember_created(self, exchange: Exchange) -> None:
-        """Track what a 2xx create made, whatever sent it, for the cleanup."""
+    def _remember_lifecycle(self, exchange: Exchange) -> None:
+        """Track what a 2xx create made (for the cleanup) and which indexes a 2xx delete
+        removed (for the list's judges), whatever sent it."""
         if not 200 <= exchange.status < 300:
             return
+        if exchange.operation_id == "delete_index" and isinstance(exchange.path_parameters.get("index_name"), str):
+            self.note_deleted(exchange.path_parameters["index_name"])
         body = exchange.body if isinstance(exchange.body, dict) else {}
         asked = exchange.request_body if isinstance(exchange.request_body, dict) else {}
         kind, key = {

@@ -297,8 +297,6 @@ class MockApp:
         contract profile, :func:`missing_version_status`). Unknown: 400 (R-VER-02), or served."""
         version = headers.get("x-pinecone-api-version")
         if version is None:
-            if self.policy.has(Quirk.API_VERSION_REQUIRED):
-                raise ApiError(400, "Missing required header X-Pinecone-Api-Version.")
             if self.policy.has(Quirk.VERSION_HEADER_REFUSED):
                 raise ApiError(missing_version_status(operation_id), "Missing required header X-Pinecone-Api-Version.")
             return

@@ -302,8 +302,10 @@ _CATALOG: tuple[Deviation, ...] = (
        transforms=[_errors(_as_text)]),
     _d("errors-as-problem-json", "headers", "error responses use Content-Type application/problem+json",
        ALL_OPERATIONS, transforms=[_errors(_as_problem_json)]),
-    _d("api-version-required", "headers", "a request without X-Pinecone-Api-Version is rejected with 400",
-       ALL_OPERATIONS, quirks=[Quirk.API_VERSION_REQUIRED], production="R-VER-01"),
+    _d("api-version-required", "headers",
+       "a request without X-Pinecone-Api-Version is refused, as the document's required header allows (400 where "
+       "the operation documents a 400, else 401)", ALL_OPERATIONS, quirks=[Quirk.VERSION_HEADER_REFUSED],
+       production="R-VER-01"),
     # error body
     _d("error-message-only", "error-body", "error bodies are {\"message\": ...} without error/status",
        ALL_OPERATIONS, transforms=[_errors(_message_only)]),

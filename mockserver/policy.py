@@ -50,7 +50,6 @@ class Quirk(StrEnum):
     EMPTY_TAG_STORED = "empty-tag-stored"
     NEVER_READY = "never-ready"
     PAGINATION_REPEATS = "pagination-repeats"
-    API_VERSION_REQUIRED = "api-version-required"
     TAGS_REPLACED = "tags-replaced"
     CONFIGURE_RESETS_PROTECTION = "configure-resets-protection"
     NAME_NOT_RELEASED = "name-not-released"

@@ -8,6 +8,7 @@ work); each part writes its rows, and the terminal summary (conftest) renders th
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from pinecone_conformance.conformance.selftest import (
     operations_for,
     planned_operations,
     render,
+    row_from_record,
     row_record,
 )
 from pinecone_conformance.mockserver.deviations import CATALOG
@@ -49,8 +51,27 @@ def test_row_needs_the_right_kind_to_count_as_caught():
     assert not wrong_kind.caught
     right_kind = Row("x", "semantics", exit_code=1, seconds=1.0)
     right_kind.kinds["semantic"] = 1
+    right_kind.authorities["contract"] = 1
     assert right_kind.caught
     assert not Row("x", "semantics", exit_code=0, seconds=1.0).caught
+
+
+def test_a_production_only_deviation_counts_as_caught_only_by_production_checks():
+    """Such a deviation is a server the document allows: caught through a contract check, it
+    would fail a contract-conformant server's default run too, so it is not caught but
+    misjudged (and the matrix says so)."""
+    def row(**authorities) -> Row:
+        made = Row("x", "semantics", exit_code=1, seconds=1.0, profile="production")
+        made.kinds["semantic"] = sum(authorities.values())
+        made.authorities.update(authorities)
+        return made
+
+    assert row(production=2).caught and not row(production=2).misjudged
+    assert not row(contract=1).caught and row(contract=1).misjudged
+    assert not row(production=1, contract=1).caught
+    assert "failed by contract checks, though only production forbids them: x" in render([row(contract=1)])
+    assert not Row("x", "semantics", exit_code=1, seconds=1.0, kinds=Counter(semantic=1)).caught  # no authority seen
+    assert row_from_record(row_record(row(contract=1))).misjudged  # kept through the parts' files
 
 
 def test_the_parts_hold_every_deviation_once():
