@@ -135,6 +135,11 @@ class RunConfig:
 _COLLECTOR: contextvars.ContextVar[list | None] = contextvars.ContextVar("pcc_error_collector", default=None)
 
 
+#: The effects a run may stop waiting for (:meth:`RunState.give_up_waiting`).
+READY = "an index becoming ready"
+CONFIGURED = "a configure being applied"
+
+
 class RunState:
     """One process's view of a run, passed explicitly to everything that sends or judges:
 
@@ -152,8 +157,9 @@ class RunState:
         self.raw = raw
         self.store = store
         self.counters = RunCounters()
-        self.never_ready = ""
-        """Set when an index never became ready within --wait: later scenarios that need one are not run."""
+        self._gave_up: dict[str, str] = {}
+        """Effect -> why: an effect (an index ready, a configure applied) that once did not
+        happen within --wait is not waited for again in this run (see :meth:`give_up_waiting`)."""
         self._deleted: set[str] = set()
         self._errors: list[Finding] = []
         self._lock = threading.Lock()
@@ -193,14 +199,28 @@ class RunState:
         return gate.ledger.exhausted or bool(gate.stopped) or (
             gate.deadline is not None and time.monotonic() >= gate.deadline)
 
-    def claim_never_ready(self, why: str) -> bool:
-        """Record that an index never became ready, unless a scenario beside this one already
-        did: only the first to give up reports it (True); the others are not run."""
+    def give_up_waiting(self, effect: str, why: str) -> bool:
+        """Record that ``effect`` did not happen within --wait, unless a scenario beside this
+        one already did: only the first to give up reports it (True). A server that never does
+        it then costs one --wait per run, not one per wait."""
         with self._lock:
-            if self.never_ready:
+            if effect in self._gave_up:
                 return False
-            self.never_ready = why
+            self._gave_up[effect] = why
             return True
+
+    def gave_up_on(self, effect: str) -> str:
+        """Why the run stopped waiting for ``effect`` ("" while it still waits for it)."""
+        with self._lock:
+            return self._gave_up.get(effect, "")
+
+    @property
+    def never_ready(self) -> str:
+        """Set when an index never became ready within --wait: later scenarios that need one are not run."""
+        return self.gave_up_on(READY)
+
+    def claim_never_ready(self, why: str) -> bool:
+        return self.give_up_waiting(READY, why)
 
     def note_deleted(self, name: str) -> None:
         """An index this process deleted (its delete was accepted): a list that still shows it

@@ -65,11 +65,12 @@ class _State:
         from types import SimpleNamespace
 
         self.config = SimpleNamespace(wait=wait, poll_interval=0.05, seed=1, secrets=(), prefix="pcc-test")
-        self.never_ready = ""
+        self._gave_up = {}
         self._lock = threading.Lock()
         self.recorded = []
 
-    claim_never_ready = RunState.claim_never_ready
+    give_up_waiting, gave_up_on = RunState.give_up_waiting, RunState.gave_up_on
+    never_ready, claim_never_ready = RunState.never_ready, RunState.claim_never_ready
 
     def ran(self, operation, check):
         pass
@@ -155,3 +156,26 @@ def test_a_server_whose_indexes_never_become_ready_is_reported_once(tmp_path):
     assert sum(g["count"] for g in groups if g["check"] == "index_becomes_ready") == 1
     not_run = json.loads((tmp_path / "run.json").read_text())["not_run"]
     assert len(not_run) >= 3 and all("never became ready" in why for why in not_run.values())
+
+
+def test_a_configure_never_applied_costs_one_wait_per_run():
+    """describe is polled for a configure's change up to --wait; once one was never applied, the
+    run's later configures read describe once (a broken server costs one wait, not one each)."""
+    from pinecone_conformance.conformance.scenarios.base import described_after_configure, showing
+    from pinecone_conformance.conformance.session import CONFIGURED
+
+    state = _State(wait=0.5)
+    old = _Client(_reply(200, {"name": "i", "deletion_protection": "disabled"}))
+    first, second = Scenario(client=old, state=state, name="first"), Scenario(client=old, state=state, name="second")
+    started = time.monotonic()
+    assert described_after_configure(first, "i", showing({"deletion_protection": "enabled"})).field(
+        "deletion_protection") == "disabled"  # the last answer, for the caller to judge
+    assert time.monotonic() - started >= 0.5 and old.calls > 2
+    assert "not applied within 0.5s" in state.gave_up_on(CONFIGURED)
+    calls, started = old.calls, time.monotonic()
+    described_after_configure(second, "i", showing({"deletion_protection": "enabled"}))
+    assert old.calls == calls + 1 and time.monotonic() - started < 0.2
+    applied = _Client(_reply(200, {"name": "j", "deletion_protection": "enabled"}))
+    assert described_after_configure(Scenario(client=applied, state=_State(wait=5), name="third"), "j",
+                                     showing({"deletion_protection": "enabled"})) is applied.answer
+    assert applied.calls == 1  # applied at once: no wait at all

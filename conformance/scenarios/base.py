@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pinecone_conformance.conformance.gate import THROTTLED
 from pinecone_conformance.conformance.registry import CHECKS
-from pinecone_conformance.conformance.session import ApiClient, Reply, RunState, eventually
+from pinecone_conformance.conformance.session import CONFIGURED, ApiClient, Reply, RunState, eventually
 from pinecone_conformance.core import domain
 from pinecone_conformance.core.redaction import scrubbed_excerpt
 
@@ -162,6 +162,26 @@ def wait_ready(s: Scenario, name: str) -> Reply:
     s.fail("index_becomes_ready", f"index {name} is not ready ({s.gave_up}; state "
            f"{reply.field('status', 'state')!r}, ready {reply.field('status', 'ready')!r})", reply)
     raise ScenarioAbort(f"index {name} not ready")
+
+def described_after_configure(s: Scenario, name: str, shows: Callable[[Reply], bool]) -> Reply:
+    """describe of index ``name`` once it ``shows`` what a configure asked for.
+
+    The document's 202 says only that the change was accepted ("Check the index status to see
+    when the change has been applied"), so a server may apply it later: describe is polled for
+    it, backing off, up to --wait, and the caller judges the last answer. A server that never
+    applies one costs that wait once: the run's later configures read describe once."""
+    if s.state.gave_up_on(CONFIGURED):
+        return describe_index(s, name)
+    reached, reply = s.wait_for(lambda: describe_index(s, name), shows)
+    if not reached and s.gave_up.startswith("not within"):
+        s.state.give_up_waiting(CONFIGURED, f"a configure of {name} was not applied within {s.state.config.wait:g}s")
+    return reply
+
+
+def showing(change: dict) -> Callable[[Reply], bool]:
+    """Whether a describe answer shows each top-level field of ``change`` as given."""
+    return lambda reply: all(reply.field(key) == value for key, value in change.items())
+
 
 def delete_index(s: Scenario, name: str) -> None:
     """Delete and require that it takes effect: describe says 404 (the contract), then the list

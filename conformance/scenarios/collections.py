@@ -9,6 +9,7 @@ from pinecone_conformance.conformance.scenarios.base import (
     create_index,
     delete_index,
     describe_index,
+    described_after_configure,
     expect_rejected,
     listed_names,
     wait_ready,
@@ -61,12 +62,14 @@ def pod_index_and_collection(s: Scenario) -> None:
 
     scaled = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"replicas": 2}}})
     if s.expect(scaled, SUCCESS, "configure_accepted", "scale a pod index to 2 replicas"):
-        pod = describe_index(s, name).field("spec", "pod") or {}
+        pod = described_after_configure(s, name, lambda r: (r.field("spec", "pod") or {}).get("replicas") == 2
+                                        ).field("spec", "pod") or {}
         if pod.get("replicas") != 2 or pod.get("pods") != 2 * (pod.get("shards") or 1):
             s.fail("configure_visible", f"after scaling to 2 replicas describe shows {pod!r}", scaled)
     bigger = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"pod_type": "p1.x2"}}})
     if s.expect(bigger, SUCCESS, "configure_accepted", "grow the pod size p1.x1 -> p1.x2 (R-CFG-08)"):
-        if (describe_index(s, name).field("spec", "pod") or {}).get("pod_type") != "p1.x2":
+        grown = described_after_configure(s, name, lambda r: (r.field("spec", "pod") or {}).get("pod_type") == "p1.x2")
+        if (grown.field("spec", "pod") or {}).get("pod_type") != "p1.x2":
             s.fail("configure_visible", "after growing to p1.x2 describe shows another pod_type", bigger)
         for rule, pod_type in (("a smaller size (R-CFG-09)", "p1.x1"), ("another family (R-CFG-10)", "p2.x2")):
             reply = s.client.call("configure_index", path={"index_name": name}, body={"spec": {"pod": {"pod_type": pod_type}}},

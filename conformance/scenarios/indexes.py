@@ -13,8 +13,10 @@ from pinecone_conformance.conformance.scenarios.base import (
     create_index,
     delete_index,
     describe_index,
+    described_after_configure,
     expect_rejected,
     listed_names,
+    showing,
     wait_ready,
 )
 from pinecone_conformance.core import domain
@@ -82,7 +84,9 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     configure = s.client.call("configure_index", path={"index_name": name},
                               body={"tags": CONFIGURED_TAGS})
     s.require(configure, SUCCESS, "configure_accepted", f"configure tags of {name}")
-    described = describe_index(s, name)
+    named = {key: value for key, value in CONFIGURED_TAGS.items() if value}
+    described = described_after_configure(s, name, lambda r: isinstance(tags := r.field("tags"), dict) and all(
+        tags.get(key) == value for key, value in named.items()) and "team" not in tags)
     answer_is_the_new_model(s, configure, described, ("tags",))
     judge_tags(s, described.field("tags"), described)
     listed = s.client.call("list_indexes")
@@ -120,19 +124,21 @@ def deletion_protection(s: Scenario, name: str) -> None:
     """R-DP-01..04: a protected index refuses delete (403) until protection is disabled."""
     enable = s.client.call("configure_index", path={"index_name": name}, body={"deletion_protection": "enabled"})
     s.require(enable, SUCCESS, "configure_accepted", "enable deletion protection")
-    described = describe_index(s, name)
+    described = described_after_configure(s, name, showing({"deletion_protection": "enabled"}))
     answer_is_the_new_model(s, enable, described, ("deletion_protection",))
     if described.field("deletion_protection") != "enabled":
         s.fail("configure_visible", f"deletion_protection enabled by configure, describe says "
                f"{described.field('deletion_protection')!r}", described)
     tags_only = s.client.call("configure_index", path={"index_name": name}, body={"tags": {"touched": "yes"}})
     if tags_only.status in SUCCESS:
-        if describe_index(s, name).field("deletion_protection") != "enabled":
+        touched = described_after_configure(s, name, lambda r: (r.field("tags") or {}).get("touched") == "yes")
+        if touched.field("deletion_protection") != "enabled":
             s.fail("configure_keeps_unnamed", "a configure of tags only switched deletion protection off", tags_only)
             # the document does not say a configure keeps what it does not name: protect the
             # index again, so the delete below still tests the contract's 403
             again = s.client.call("configure_index", path={"index_name": name}, body={"deletion_protection": "enabled"})
             s.require(again, SUCCESS, "configure_accepted", "enable deletion protection again")
+            described_after_configure(s, name, showing({"deletion_protection": "enabled"}))
         else:
             s.passed("configure_keeps_unnamed", "configure_index")
     refused = s.client.call("delete_index", path={"index_name": name})

@@ -18,6 +18,8 @@ from pinecone_conformance.conformance.scenarios.base import (
     create_index,
     delete_index,
     describe_index,
+    described_after_configure,
+    showing,
     wait_ready,
 )
 
@@ -37,15 +39,16 @@ def _differences(one: dict, other: dict) -> list[str]:
     return sorted(key for key in keys if one.get(key) != other.get(key))
 
 
-def agree(s: Scenario, name: str, after: str, expected: dict | None = None, *, may_lag: bool = False) -> Reply:
-    """describe(name) and its entry in list_indexes agree, and both show ``expected`` fields;
-    describe's answer is returned.
+def agree(s: Scenario, name: str, after: str, expected: dict | None = None, *, may_lag: bool = False,
+          described: Reply | None = None) -> Reply:
+    """describe(name) (or the ``described`` answer given) and its entry in list_indexes agree,
+    and both show ``expected`` fields; describe's answer is returned.
 
     ``may_lag``: a new resource may reach the list a moment after describe finds it (eventual
     consistency), so the list is polled for it; one already listed must stay listed, so after
     a configure the list is read once (a wait there would cost a whole --wait per call on a
     server that drops the entry)."""
-    described = describe_index(s, name)
+    described = described or describe_index(s, name)
     if described.status != 200:
         s.fail("list_describe_agree", f"after {after}, index {name} cannot be described ({described.status})", described)
         return described
@@ -111,7 +114,8 @@ def list_and_describe_agree(s: Scenario) -> None:
         reply = s.client.call("configure_index", path={"index_name": name}, body=change)
         if not s.expect(reply, SUCCESS, "configure_accepted", f"configure {change} of {name}"):
             continue
-        described = agree(s, name, f"configure {change}", change)
+        described = agree(s, name, f"configure {change}", change,
+                          described=described_after_configure(s, name, showing(change)))
         answer_is_the_new_model(s, reply, described, change)
     ours_in_list_are_described(s)
     delete_index(s, name)
