@@ -179,8 +179,22 @@ def described_after_configure(s: Scenario, name: str, shows: Callable[[Reply], b
 
 
 def showing(change: dict) -> Callable[[Reply], bool]:
-    """Whether a describe answer shows each top-level field of ``change`` as given."""
-    return lambda reply: all(reply.field(key) == value for key, value in change.items())
+    """Whether a describe answer shows a configure ``change`` applied: any value it sets (a
+    field, or a key of a map such as the tags; a tag set to "" is a deletion, not a value).
+
+    A configure is applied as a whole, so once describe shows any part of it the wait is over
+    and the rest is judged: a server that applies only part of it is not waited for a whole
+    --wait, which the part it never applies would cost."""
+    def shown(reply: Reply) -> bool:
+        for key, value in change.items():
+            seen = reply.field(key)
+            if isinstance(value, dict):
+                if isinstance(seen, dict) and any(seen.get(k) == v for k, v in value.items() if v != ""):
+                    return True
+            elif seen == value:
+                return True
+        return False
+    return shown
 
 
 def delete_index(s: Scenario, name: str) -> None:
