@@ -33,10 +33,11 @@ def judge_tags(s: Scenario, tags: object, source: Reply) -> None:
     (production's merge, R-CFG-01: the document does not say merge or replace)."""
     tags = tags if isinstance(tags, dict) else {}
     named = {key: value for key, value in CONFIGURED_TAGS.items() if value}
+    deleted = [key for key, value in CONFIGURED_TAGS.items() if not value]
     merged = {**{key: value for key, value in CREATED_TAGS.items() if key not in CONFIGURED_TAGS}, **named}
     where = source.operation_id
-    if "team" in tags:
-        s.fail("tag_deletion", f"tag 'team' set to '' should be deleted, {where} shows {tags!r}", source)
+    if any(key in tags for key in deleted):
+        s.fail("tag_deletion", f"tags {deleted!r} set to '' should be deleted, {where} shows {tags!r}", source)
     else:
         s.passed("tag_deletion", where)
     if any(tags.get(key) != value for key, value in named.items()):

@@ -48,7 +48,8 @@ def agree(s: Scenario, name: str, after: str, expected: dict | None = None, *, m
     consistency), so the list is polled for it; one already listed must stay listed, so after
     a configure the list is read once (a wait there would cost a whole --wait per call on a
     server that drops the entry)."""
-    described = described or describe_index(s, name)
+    if described is None:
+        described = describe_index(s, name)
     if described.status != 200:
         s.fail("list_describe_agree", f"after {after}, index {name} cannot be described ({described.status})", described)
         return described
