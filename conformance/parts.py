@@ -99,7 +99,7 @@ def run_parts(arguments: list[str], n: int, plugin_for: Callable[[int], object],
     directory of its own, removed at the end: never into the run's output directory, which
     is uploaded as a CI artifact, even when the runner is killed before it cleans up."""
     preload()
-    scratch = Path(tempfile.mkdtemp(prefix="pcc-parts-"))
+    scratch, held = _scratch(Path(tempfile.gettempdir()))
     try:
         gc.freeze()  # what exists now stays shared with the parts (no copy when the collector visits it)
         try:
@@ -117,7 +117,36 @@ def run_parts(arguments: list[str], n: int, plugin_for: Callable[[int], object],
                 outcome.status = INTERRUPTED
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        held.close()
     return outcome
+
+
+#: The private directories of runs split into parts: ``pcc-parts-XXXX`` in the temporary directory.
+SCRATCH_PREFIX = "pcc-parts-"
+#: In each, a file the runner holds locked while it lives (the parts inherit the lock).
+SCRATCH_LOCK = "held"
+
+
+def _scratch(root: Path):
+    """A new private directory for this run's parts under ``root``, with its lock file held.
+
+    First removes those of runners that are gone: a runner killed with SIGKILL cannot remove
+    its own. A directory counts as gone only when its lock can be taken (no process holds it,
+    whatever its pid namespace); one without a lock file (being made, or an older version's)
+    is left alone."""
+    import fcntl
+
+    for old in root.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            with open(old / SCRATCH_LOCK, "rb") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held by a live run, no lock file, or not ours to open
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=root))
+    held = open(scratch / SCRATCH_LOCK, "wb")
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return scratch, held
 
 
 def _result(scratch: Path, k: int) -> Path:

@@ -183,3 +183,26 @@ def test_the_run_is_split_by_default_where_it_is_bound_by_the_cpu():
     assert count(base_url="https://api.pinecone.io") == 1
     assert count("3", base_url="https://api.pinecone.io") == 3
     assert count("auto") == len(os.sched_getaffinity(0))
+
+
+def test_a_dead_runners_scratch_directory_is_removed_by_the_next_split_run_and_a_live_ones_kept(tmp_path):
+    """A runner killed with SIGKILL cannot remove its private directory; the next one does, but
+    only where no process holds the directory's lock (a live run, in any pid namespace)."""
+    from pinecone_conformance.conformance import parts
+
+    dead, lock = parts._scratch(tmp_path)
+    (dead / "part-1.json").write_text("{}")
+    lock.close()  # its runner is gone
+    live, held = parts._scratch(tmp_path)
+    older = tmp_path / f"{parts.SCRATCH_PREFIX}nolock"  # no lock file: being made, or an older version's
+    older.mkdir()
+    unrelated = tmp_path / "someone-else"
+    unrelated.mkdir()
+    new, mine = parts._scratch(tmp_path)
+    try:
+        assert not dead.exists()
+        assert live.exists() and older.exists() and unrelated.exists() and new.exists()
+        assert new.name.startswith(parts.SCRATCH_PREFIX) and oct(new.stat().st_mode)[-3:] == "700"
+    finally:
+        held.close()
+        mine.close()
