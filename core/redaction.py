@@ -88,12 +88,24 @@ def _form_pattern(form: str) -> str:
     return "".join(parts)
 
 
+#: A secret shorter than this (a test server's ``k`` or ``test``, never a real key) is replaced
+#: only where it stands alone, not inside a word: replaced everywhere, ``k`` turned the
+#: findings' ``"check"`` into ``"chec[REDACTED]"`` and broke the JSON reports.
+SHORT_SECRET = 8
+_ALONE = (r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])")
+
+
 @lru_cache(maxsize=64)
 def _scrubber(secrets: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
     """One pattern for every form of every secret (longest first: the alternation takes the
     first that matches), and the forms themselves (for the pieces before a cut)."""
-    forms = tuple(sorted({form for secret in secrets for form in secret_forms(secret)}, key=len, reverse=True))
-    return (re.compile("|".join(_form_pattern(form) for form in forms)) if forms else None), forms
+    patterns = {}
+    for secret in secrets:
+        for form in secret_forms(secret):
+            pattern = _form_pattern(form)
+            patterns[form] = f"{_ALONE[0]}{pattern}{_ALONE[1]}" if len(secret) < SHORT_SECRET else pattern
+    forms = tuple(sorted(patterns, key=len, reverse=True))
+    return (re.compile("|".join(patterns[form] for form in forms)) if forms else None), forms
 
 
 #: How :func:`core.findings.excerpt` marks a cut: ``... [N more characters]``.

@@ -65,3 +65,24 @@ def test_findings_json_writer_alone_redacts(tmp_path):
     path = write(tmp_path / "findings.json", findings, record, secrets=(KEY,))
     assert KEY not in path.read_text()
     assert load(path)["run"]["options"]["api_key"] == "[REDACTED]"
+
+
+def test_a_short_key_is_redacted_where_it_stands_alone_and_never_inside_a_word(tmp_path):
+    """A test server's key such as ``k`` or ``test`` replaced inside words broke the reports
+    (``"check"`` became ``"chec[REDACTED]"`` in findings.json); a real key is long and is
+    replaced wherever it appears, even glued to other characters."""
+    import json
+
+    from pinecone_conformance.core.redaction import REDACTED, SHORT_SECRET, redact
+
+    assert redact('{"check": "x", "kind": "k"} -H \'Api-Key: k\' ?key=k', ["k"]) == \
+        f'{{"check": "x", "kind": "{REDACTED}"}} -H \'Api-Key: {REDACTED}\' ?key={REDACTED}'
+    assert redact("tested test pcc-test-1 contest", ["test"]) == f"tested {REDACTED} pcc-{REDACTED}-1 contest"
+    long_key = "pcsk_" + "x" * (SHORT_SECRET - 5)
+    assert redact(f"a{long_key}b", [long_key]) == f"a{REDACTED}b"
+    finding = Finding(check="status_code_conformance", kind="status-code", severity="error", message="k said k",
+                      operation="list_indexes")
+    write_reports(tmp_path, [finding], RunRecord.load(FIXTURE), secrets=("k",))
+    written = json.loads((tmp_path / "findings.json").read_text())
+    assert written["findings"][0]["check"] == "status_code_conformance"
+    assert written["findings"][0]["message"] == f"{REDACTED} said {REDACTED}"
