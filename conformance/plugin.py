@@ -58,6 +58,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pcc-allow-paid-resources", action="store_true", default=False,
                     help="against a non-loopback host, also create pod indexes, pod scaling, dedicated capacity")
     group.addoption("--pcc-max-time", type=float, default=None, help="stop sending after this many seconds")
+    group.addoption("--pcc-started", type=float, default=None,
+                    help="when the run began (seconds since the epoch; the runner's), for --pcc-max-time")
     group.addoption("--pcc-request-timeout", type=float, default=None, help="seconds per request (default 60)")
     group.addoption("--pcc-scenario-workers", type=int, default=None,
                     help="scenarios side by side in this many threads (default 4 against a URL, 1 embedded)")
@@ -94,7 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
         validate_checks(config.option.pcc_check)
     except UsageError as error:
         raise pytest.UsageError(str(error)) from None
-    config.pcc_started = time.time()
+    config.pcc_started = config.getoption("--pcc-started") or time.time()
 
 
 def validate_checks(names) -> None:

@@ -18,6 +18,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,8 +118,11 @@ def check_deviations(names: list[str]) -> None:
         raise UsageError(f"unknown deviation {unknown[0]!r} (see: pinecone-conformance mock --list-deviations)")
 
 
-def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet_terminal: bool = False) -> list[str]:
-    """pytest's options for a run; ``quiet_terminal`` hands the terminal to the progress line."""
+def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet_terminal: bool = False,
+                     started: float | None = None) -> list[str]:
+    """pytest's options for a run; ``quiet_terminal`` hands the terminal to the progress line.
+    ``started`` (a ``time.time()``) is when the run began: ``--max-time`` counts from it in
+    every process the run is split into, not from each one's own start."""
     terminal = ["-p", "no:terminal"] if quiet_terminal else ["-q", "--no-header", "-rN"]
     # --assert=plain: the suite fails through pytest.fail, never through assert, so rewriting the
     # asserts of Schemathesis and Hypothesis at every start would be work for nothing.
@@ -148,6 +152,8 @@ def pytest_arguments(args: argparse.Namespace, seed: int, output: Path, *, quiet
         if value is not None:
             arguments += [option, str(value)]
     arguments += ["--pcc-profile", args.profile, "--pcc-mock-profile", args.mock_profile]
+    if started is not None:
+        arguments += ["--pcc-started", repr(started)]
     if args.shard:
         arguments += ["--pcc-shard", args.shard]
     for option, on in (("--pcc-read-only", args.read_only), ("--pcc-allow-paid-resources", args.allow_paid_resources)):
@@ -221,6 +227,7 @@ def main_run(args: argparse.Namespace) -> int:
     from pinecone_conformance.conformance.runid import new_run_id, validate_run_id
     from pinecone_conformance.conformance.shard import parse_shard, shard_run_id
 
+    began = time.time()
     document = load(args.spec)
     check_deviations(args.deviation)
     validate_numbers(args)
@@ -259,7 +266,7 @@ def main_run(args: argparse.Namespace) -> int:
     print(f"pinecone-conformance: testing {target}{mode} against {document.title} {document.version}, seed {seed}, "
           f"run id {args.run_id} (cleanup: pinecone-conformance cleanup --from {output})", file=sys.stderr)
     progress = ProgressPlugin(output, enabled=not args.no_progress)
-    arguments = pytest_arguments(args, seed, output, quiet_terminal=progress.active)
+    arguments = pytest_arguments(args, seed, output, quiet_terminal=progress.active, started=began)
     interrupted = threading.Event()
 
     def on_sigterm(signum, frame):

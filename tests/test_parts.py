@@ -206,3 +206,27 @@ def test_a_dead_runners_scratch_directory_is_removed_by_the_next_split_run_and_a
     finally:
         held.close()
         mine.close()
+
+
+def test_max_time_counts_from_the_runners_start_in_every_part():
+    """The runner gives its parts the moment the run began; each part's --max-time deadline
+    counts from it, not from the part's own start (about a second later, or more when the
+    document load and the preflight take long)."""
+    import time
+    from types import SimpleNamespace
+
+    from pinecone_conformance.conformance import plugin
+    from pinecone_conformance.conformance.arguments import build_parser
+    from pinecone_conformance.conformance.runner import pytest_arguments
+
+    args = build_parser().parse_args(["run", "--max-time", "30"])
+    arguments = pytest_arguments(args, 1, Path("out"), started=1234.5)
+    assert arguments[arguments.index("--pcc-started") + 1] == "1234.5"
+
+    began = time.time() - 10
+    options = {"--pcc-started": began, "--pcc-max-time": 30.0, "--pcc-check": []}
+    config = SimpleNamespace(option=SimpleNamespace(pcc_seed=1, pcc_run_id="abcd1234", pcc_check=[]),
+                             getoption=options.get, addinivalue_line=lambda *a: None)
+    plugin.pytest_configure(config)
+    assert config.pcc_started == began
+    assert 19 < plugin._deadline(config) - time.monotonic() <= 20  # 30 s from the run's start, 10 s ago
