@@ -219,9 +219,6 @@ class RunState:
         """Set when an index never became ready within --wait: later scenarios that need one are not run."""
         return self.gave_up_on(READY)
 
-    def claim_never_ready(self, why: str) -> bool:
-        return self.give_up_waiting(READY, why)
-
     def note_deleted(self, name: str) -> None:
         """An index this process deleted (its delete was accepted): a list that still shows it
         is judged by production's rule (R-ST-04), which the document does not state."""

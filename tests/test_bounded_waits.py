@@ -70,7 +70,7 @@ class _State:
         self.recorded = []
 
     give_up_waiting, gave_up_on = RunState.give_up_waiting, RunState.gave_up_on
-    never_ready, claim_never_ready = RunState.never_ready, RunState.claim_never_ready
+    never_ready = RunState.never_ready
 
     def ran(self, operation, check):
         pass

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pinecone_conformance.conformance.gate import THROTTLED
 from pinecone_conformance.conformance.registry import CHECKS
-from pinecone_conformance.conformance.session import CONFIGURED, ApiClient, Reply, RunState, eventually
+from pinecone_conformance.conformance.session import CONFIGURED, READY, ApiClient, Reply, RunState, eventually
 from pinecone_conformance.core import domain
 from pinecone_conformance.core.redaction import scrubbed_excerpt
 
@@ -118,6 +118,13 @@ def listed_names(reply: Reply, key: str = "indexes") -> list[str]:
     items = reply.field(key, default=[]) or []
     return [item.get("name") for item in items if isinstance(item, dict)]
 
+def listed_index(listed: Reply, name: str) -> dict | None:
+    """The entry of index ``name`` in a list_indexes answer, if it is there."""
+    for item in listed.field("indexes", default=[]) or []:
+        if isinstance(item, dict) and item.get("name") == name:
+            return item
+    return None
+
 #: Documented refusals that say "not in this project" (quota, plan, payment), not "broken".
 PROJECT_LIMITS = {402, 403}
 
@@ -155,7 +162,7 @@ def wait_ready(s: Scenario, name: str) -> Reply:
     if s.gave_up.startswith("not within"):
         # two scenarios side by side can time out at the same moment: only the first reports it
         why = f"an earlier index ({name}, scenario {s.name}) never became ready within {s.state.config.wait:g}s"
-        if not s.state.claim_never_ready(why):
+        if not s.state.give_up_waiting(READY, why):
             raise ScenarioNotRun(s.state.never_ready)
     elif s.state.never_ready:
         raise ScenarioNotRun(s.state.never_ready)

@@ -15,6 +15,7 @@ from pinecone_conformance.conformance.scenarios.base import (
     describe_index,
     described_after_configure,
     expect_rejected,
+    listed_index,
     listed_names,
     showing,
     wait_ready,
@@ -89,7 +90,7 @@ def serverless_index_lifecycle(s: Scenario) -> None:
     answer_is_the_new_model(s, configure, described, ("tags",))
     judge_tags(s, described.field("tags"), described)
     listed = s.client.call("list_indexes")
-    entry = next((i for i in listed.field("indexes", default=[]) or [] if isinstance(i, dict) and i.get("name") == name), None)
+    entry = listed_index(listed, name)
     if entry is not None:
         judge_tags(s, entry.get("tags"), listed)
 

@@ -19,19 +19,13 @@ from pinecone_conformance.conformance.scenarios.base import (
     delete_index,
     describe_index,
     described_after_configure,
+    listed_index,
     showing,
     wait_ready,
 )
 
 #: Fields that may legitimately differ between two answers a moment apart.
 MOVING_FIELDS = ("status",)
-
-
-def _entry(listed: Reply, name: str) -> dict | None:
-    for item in listed.field("indexes", default=[]) or []:
-        if isinstance(item, dict) and item.get("name") == name:
-            return item
-    return None
 
 
 def _differences(one: dict, other: dict) -> list[str]:
@@ -54,11 +48,11 @@ def agree(s: Scenario, name: str, after: str, expected: dict | None = None, *, m
         s.fail("list_describe_agree", f"after {after}, index {name} cannot be described ({described.status})", described)
         return described
     if may_lag:
-        _, listed = s.wait_for(lambda: s.client.call("list_indexes"), lambda r: _entry(r, name) is not None)
+        _, listed = s.wait_for(lambda: s.client.call("list_indexes"), lambda r: listed_index(r, name) is not None)
         why = f" ({s.gave_up})"
     else:
         listed, why = s.client.call("list_indexes"), ""
-    entry = _entry(listed, name)
+    entry = listed_index(listed, name)
     if entry is None:
         s.fail("list_describe_agree", f"after {after}, describe finds index {name} but list_indexes does not "
                f"show it{why}", listed)
@@ -86,6 +80,7 @@ def ours_in_list_are_described(s: Scenario) -> None:
     judged: which indexes of the others exist at this moment depends on thread timing (one
     may be deleted between the list and the describe), and a run must be reproducible."""
     mine = s.state.config.scenario_workers > 1
+    made = s.state.created.get("index", set())
     listed = s.client.call("list_indexes")
     for item in listed.field("indexes", default=[]) or []:
         name = item.get("name") if isinstance(item, dict) else None
@@ -95,7 +90,7 @@ def ours_in_list_are_described(s: Scenario) -> None:
                 continue
             if s.state.was_deleted(name):  # only production's rule says when a deleted index leaves the list
                 s.fail("deleted_index_unlisted", f"list_indexes shows {name}, deleted, describe says 404", described)
-            elif name in s.state.created.get("index", ()):  # made here and not deleted: it exists
+            elif name in made:  # made here and not deleted: it exists
                 s.fail("list_describe_agree", f"list_indexes shows {name}, describe says 404", described)
             # else another of the run's processes made it, and only it knows whether it deleted it
 
